@@ -1,0 +1,52 @@
+# Two commands for a new machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages the integration tests and the lab use.
+DEB_PACKAGES := iproute2 openssh-server openssh-client sudo etcd-server etcd-client
+DEMO_DATA := .demo/data
+
+.PHONY: demo test lint typecheck layers unit bench system-deps clean
+
+$(BIN)/kctui: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/pip install --quiet -e . --group dev
+	touch $@
+
+# Installs only what is missing, and only as root (CI and the lab run as root).
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "missing Debian packages:$$missing (run as root: apt-get install -y$$missing)"; exit 0; fi; \
+	echo "installing:$$missing"; \
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+
+demo: $(BIN)/kctui
+	mkdir -p $(DEMO_DATA)
+	$(BIN)/kctui --data-dir $(DEMO_DATA)
+
+lint: $(BIN)/kctui
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+layers: $(BIN)/kctui
+	$(BIN)/lint-imports
+
+typecheck: $(BIN)/kctui
+	$(BIN)/mypy
+
+unit: $(BIN)/kctui
+	$(BIN)/pytest
+
+test: system-deps lint layers typecheck unit
+
+bench: $(BIN)/kctui
+	$(BIN)/python bench/startup.py
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The `kctui` command line: one module per noun, each adding its own subcommands."""

@@ -1,0 +1,45 @@
+"""What every command needs, opened lazily: the data dir, its settings and its store."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from kctui.paths import resolve_data_dir
+from store.errors import StoreError
+from store.settings import Settings, SettingsError, load_settings
+from store.store import Store
+
+
+class CliError(Exception):
+    """A failure the operator can fix; printed as one line, exit code 1 unless set."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Context:
+    def __init__(self, data_dir_arg: str | None) -> None:
+        self.data_dir: Path = resolve_data_dir(data_dir_arg)
+        self._store: Store | None = None
+
+    @cached_property
+    def settings(self) -> Settings:
+        try:
+            return load_settings(self.data_dir)
+        except SettingsError as e:
+            raise CliError(str(e)) from None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            try:
+                self._store = Store(self.data_dir)
+            except (StoreError, OSError) as e:
+                raise CliError(str(e)) from None
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()

@@ -1,0 +1,60 @@
+"""Entry point of `kctui`: no command opens the TUI; `kctui NOUN VERB ...` runs one action."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kctui import __version__
+from kctui.cli.common import GLOBAL_OPTIONS
+from kctui.cli.context import CliError, Context
+
+# Each module here defines `register(subparsers)`; adding a command group is one line.
+GROUP_MODULES: tuple[str, ...] = ("kctui.cli.info",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kctui",
+        description="Create and run kubeadm Kubernetes clusters over SSH from a jump host. "
+        "Run without a command to open the terminal UI.",
+        parents=[GLOBAL_OPTIONS],
+    )
+    parser.add_argument("--version", action="version", version=f"kctui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name in GROUP_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Context(data_dir_arg=getattr(args, "data_dir", None))
+    try:
+        if args.command is None:
+            return run_tui(ctx)
+        handler = args.handler
+        code: int = handler(ctx, args)
+        return code
+    except CliError as e:
+        print(f"kctui: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        ctx.close()
+
+
+def run_tui(ctx: Context) -> int:
+    from kctui.app import make_app
+
+    app = make_app(ctx.settings, ctx.store)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The main screen: a sidebar of sections (keys 1-7) beside the selected section's list."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Header, OptionList
+from textual.widgets.option_list import Option
+
+from screens.sections.list_section import ListSection
+from screens.sections.specs import BY_ID, SECTIONS
+from store.store import Store
+
+NAV_BINDINGS: list[BindingType] = [
+    Binding(
+        s.key,
+        f"show_section('{s.id}')",
+        f"Go to {s.title}",
+        show=False,
+        id=f"nav.{s.id}",
+        tooltip=f"Show the {s.title.lower()} list",
+    )
+    for s in SECTIONS
+]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        *NAV_BINDINGS,
+        Binding("a", "add", "Add", id="section.add", tooltip="Add to the current list"),
+        Binding("r", "reload", "Reload", id="section.reload", tooltip="Read the list again"),
+    ]
+
+    section: reactive[str] = reactive(SECTIONS[0].id, init=False)
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="body"):
+            yield OptionList(*(Option(f"{s.key} {s.title}", id=s.id) for s in SECTIONS), id="nav")
+            with ContentSwitcher(initial=SECTIONS[0].id, id="sections"):
+                for spec in SECTIONS:
+                    yield ListSection(spec, self.store)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = BY_ID[self.section].title
+        self.query_one("#nav", OptionList).highlighted = 0
+
+    def current(self) -> ListSection:
+        return self.query_one(f"#{self.section}", ListSection)
+
+    def action_show_section(self, section_id: str) -> None:
+        self.section = section_id
+
+    def watch_section(self, section_id: str) -> None:
+        self.query_one("#sections", ContentSwitcher).current = section_id
+        self.sub_title = BY_ID[section_id].title
+        nav = self.query_one("#nav", OptionList)
+        nav.highlighted = nav.get_option_index(section_id)
+        section = self.current()
+        section.reload()
+        if not section.is_empty and not nav.has_focus:
+            section.table.focus()
+        self.refresh_bindings()
+
+    @on(OptionList.OptionHighlighted, "#nav")
+    def _nav_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_id is not None:
+            self.section = event.option_id
+
+    @on(OptionList.OptionSelected, "#nav")
+    def _nav_selected(self, event: OptionList.OptionSelected) -> None:
+        section = self.current()
+        if not section.is_empty:
+            section.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "add":
+            return bool(BY_ID[self.section].add_label)
+        return True
+
+    def action_add(self) -> None:
+        spec = BY_ID[self.section]
+        self.notify(
+            f"{spec.add_label} is not available in this version of kctui.",
+            title=spec.title,
+            severity="warning",
+        )
+
+    def action_reload(self) -> None:
+        self.current().reload()

@@ -1,0 +1,1 @@
+"""The list sections of the main screen, one per kind of thing kctui keeps."""

@@ -1,0 +1,1 @@
+"""What is kept: pydantic documents, TinyDB repositories, secrets. Never imports Textual."""

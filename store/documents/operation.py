@@ -1,0 +1,101 @@
+"""Operations: ordered steps, each run on a set of nodes, with a result per node."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import Field
+
+from store.documents.base import Document, Model, utcnow
+
+
+class OperationStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+class TaskStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+StepAction = Literal["shell", "upload", "download", "local"]
+
+
+class FileSpec(Model):
+    """A file an upload or download step moves; content is kept for the dry-run plan."""
+
+    source: str = ""  # path on the jump host (upload) or node (download)
+    dest: str
+    mode: int = 0o644
+    content: str | None = None  # inline content instead of a source path
+    sha256: str = ""
+
+
+class NodeTask(Model):
+    node: str
+    status: TaskStatus = TaskStatus.PENDING
+    attempts: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    exit_code: int | None = None
+    reason: str = ""
+
+
+class Step(Model):
+    name: str
+    title: str = ""
+    action: StepAction = "shell"
+    roles: list[Literal["control-plane", "worker", "first-control-plane"]] = Field(
+        default_factory=list
+    )
+    nodes: list[str] = Field(default_factory=list)  # resolved targets, in order
+    script: str = ""
+    env: dict[str, str] = Field(default_factory=dict)
+    files: list[FileSpec] = Field(default_factory=list)
+    call: str = ""  # the local Python call of a `local` step, as module:function
+    args: dict[str, Any] = Field(default_factory=dict)
+    timeout: float = 600.0
+    retries: int = Field(default=0, ge=0)
+    retry_backoff: float = 2.0
+    ignore_errors: bool = False
+    concurrency: Literal["all", "one", "batch"] = "all"
+    batch_size: int = Field(default=0, ge=0)
+    captures: list[str] = Field(default_factory=list)  # output names this step sets
+    status: TaskStatus = TaskStatus.PENDING
+    tasks: list[NodeTask] = Field(default_factory=list)
+
+
+def new_operation_id() -> str:
+    return f"op-{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+class Operation(Document):
+    KIND = "operation"
+    TABLE = "operations"
+    KEY_PATH = ("id",)
+
+    id: str = Field(default_factory=new_operation_id)
+    cluster: str = ""
+    type: str  # create-cluster, delete-cluster, add-workers, backup, restore, ...
+    status: OperationStatus = OperationStatus.PENDING
+    steps: list[Step] = Field(default_factory=list)
+    outputs: dict[str, str] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict)
+    error: str = ""
+    owner_pid: int = 0
+    owner_host: str = ""
+    retry_of: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
