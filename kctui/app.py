@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -10,8 +12,10 @@ import assets
 from screens.commands import NavigationProvider
 from screens.help import HelpScreen, key_rows
 from screens.main import MainScreen
-from store.settings import Settings
-from store.store import Store
+
+if TYPE_CHECKING:
+    from store.settings import Settings
+    from store.store import Store
 
 
 class KctuiApp(App[None]):
@@ -21,12 +25,30 @@ class KctuiApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help", tooltip="List every key"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave kctui"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Command palette",
+            show=False,
+            priority=True,
+            id="app.palette",
+            tooltip="Jump to any section or command",
+        ),
     ]
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
         super().__init__()
-        self.settings = settings
         self.store = store
+        self._settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        # Read on first use, not before the first frame: pydantic and YAML cost start-up time.
+        if self._settings is None:
+            from store.settings import load_settings
+
+            self._settings = load_settings(self.store.data_dir)
+        return self._settings
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self.store)
@@ -36,5 +58,6 @@ class KctuiApp(App[None]):
             self.push_screen(HelpScreen(key_rows(self.screen)))
 
 
-def make_app(settings: Settings, store: Store) -> KctuiApp:
-    return KctuiApp(settings, store)
+def make_app(store: Store, settings: Settings | None = None) -> KctuiApp:
+    """The TUI over `store`; `settings` default to the store's settings.yaml, read lazily."""
+    return KctuiApp(store, settings)

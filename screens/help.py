@@ -16,10 +16,10 @@ def key_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
     for active in screen.active_bindings.values():
         binding = active.binding
         where = _where(active.node, app)
-        order = 1 if active.node is app else 0
+        order = 2 if active.node is app else 0 if isinstance(active.node, Screen) else 1
         description = binding.description or binding.tooltip or binding.action
         rows.append((order, app.get_key_display(binding), description, where))
-    rows.sort(key=lambda r: (r[0], r[3], r[1]))
+    rows.sort(key=lambda r: r[0])  # stable: each group keeps its declaration order
     return [(key, description, where) for _, key, description, where in rows]
 
 

@@ -6,6 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, OptionList
@@ -44,15 +45,19 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="body"):
-            yield OptionList(*(Option(f"{s.key} {s.title}", id=s.id) for s in SECTIONS), id="nav")
+            yield OptionList(
+                *(Option(f"{s.key} {s.title}", id=s.id) for s in SECTIONS), id="sidebar"
+            )
+            # Only the first section is built now; the others when first shown.
             with ContentSwitcher(initial=SECTIONS[0].id, id="sections"):
-                for spec in SECTIONS:
-                    yield ListSection(spec, self.store)
+                yield ListSection(SECTIONS[0], self.store)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = BY_ID[self.section].title
-        self.query_one("#nav", OptionList).highlighted = 0
+        self.query_one("#sidebar", OptionList).highlighted = 0
+        # Rows are read after the first frame, so the screen appears before the store loads.
+        self.call_after_refresh(self.current().reload)
 
     def current(self) -> ListSection:
         return self.query_one(f"#{self.section}", ListSection)
@@ -60,10 +65,15 @@ class MainScreen(Screen[None]):
     def action_show_section(self, section_id: str) -> None:
         self.section = section_id
 
-    def watch_section(self, section_id: str) -> None:
-        self.query_one("#sections", ContentSwitcher).current = section_id
+    async def watch_section(self, section_id: str) -> None:
+        switcher = self.query_one("#sections", ContentSwitcher)
+        try:
+            switcher.get_child_by_id(section_id, ListSection)
+        except NoMatches:
+            await switcher.mount(ListSection(BY_ID[section_id], self.store))
+        switcher.current = section_id
         self.sub_title = BY_ID[section_id].title
-        nav = self.query_one("#nav", OptionList)
+        nav = self.query_one("#sidebar", OptionList)
         nav.highlighted = nav.get_option_index(section_id)
         section = self.current()
         section.reload()
@@ -71,12 +81,12 @@ class MainScreen(Screen[None]):
             section.table.focus()
         self.refresh_bindings()
 
-    @on(OptionList.OptionHighlighted, "#nav")
+    @on(OptionList.OptionHighlighted, "#sidebar")
     def _nav_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_id is not None:
             self.section = event.option_id
 
-    @on(OptionList.OptionSelected, "#nav")
+    @on(OptionList.OptionSelected, "#sidebar")
     def _nav_selected(self, event: OptionList.OptionSelected) -> None:
         section = self.current()
         if not section.is_empty:

@@ -1,25 +1,36 @@
-"""The store: one data dir holding state.json, secret.key and the files operations write."""
+"""The store: one data dir holding state.json, secret.key and the files operations write.
+
+Opening is cheap: the state file, pydantic documents and TinyDB are loaded on first use of a
+repository, so `kctui` draws its first frame before paying for them.
+"""
 
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from store.database import Database
-from store.documents import (
-    Backup,
-    BackupPoint,
-    Cluster,
-    CronBackup,
-    Node,
-    Operation,
-    Region,
-    Registry,
-    ResourcePackage,
-    Template,
-)
-from store.repository import Repository
 from store.secrets import SecretBox
+
+if TYPE_CHECKING:
+    from store.database import Database
+    from store.documents import (
+        Backup,
+        BackupPoint,
+        Cluster,
+        CronBackup,
+        Document,
+        Node,
+        Operation,
+        Region,
+        Registry,
+        ResourcePackage,
+        Template,
+    )
+    from store.repository import Repository
+
+    D = TypeVar("D", bound=Document)
 
 STATE_FILE = "state.json"
 SECRET_KEY_FILE = "secret.key"
@@ -38,17 +49,83 @@ class Store:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = ensure_private_dir(data_dir)
         self.box = SecretBox(data_dir / SECRET_KEY_FILE)
-        self.db = Database(data_dir / STATE_FILE)
-        self.nodes = Repository(self.db, Node, self.box)
-        self.regions = Repository(self.db, Region, self.box)
-        self.clusters = Repository(self.db, Cluster, self.box)
-        self.templates = Repository(self.db, Template, self.box)
-        self.registries = Repository(self.db, Registry, self.box)
-        self.resources = Repository(self.db, ResourcePackage, self.box)
-        self.backup_points = Repository(self.db, BackupPoint, self.box)
-        self.backups = Repository(self.db, Backup, self.box)
-        self.cron_backups = Repository(self.db, CronBackup, self.box)
-        self.operations = Repository(self.db, Operation, self.box)
+
+    @cached_property
+    def db(self) -> Database:
+        """Opening checks the state file: too new or unreadable raises a StoreError."""
+        from store.database import Database
+
+        return Database(self.data_dir / STATE_FILE)
+
+    def open(self) -> Store:
+        """Open the state file now, so a refused file is reported before anything else."""
+        _ = self.db
+        return self
+
+    def _repo(self, model: type[D]) -> Repository[D]:
+        from store.repository import Repository
+
+        return Repository(self.db, model, self.box)
+
+    @cached_property
+    def nodes(self) -> Repository[Node]:
+        from store.documents.node import Node
+
+        return self._repo(Node)
+
+    @cached_property
+    def regions(self) -> Repository[Region]:
+        from store.documents.node import Region
+
+        return self._repo(Region)
+
+    @cached_property
+    def clusters(self) -> Repository[Cluster]:
+        from store.documents.cluster import Cluster
+
+        return self._repo(Cluster)
+
+    @cached_property
+    def templates(self) -> Repository[Template]:
+        from store.documents.template import Template
+
+        return self._repo(Template)
+
+    @cached_property
+    def registries(self) -> Repository[Registry]:
+        from store.documents.registry import Registry
+
+        return self._repo(Registry)
+
+    @cached_property
+    def resources(self) -> Repository[ResourcePackage]:
+        from store.documents.resource import ResourcePackage
+
+        return self._repo(ResourcePackage)
+
+    @cached_property
+    def backup_points(self) -> Repository[BackupPoint]:
+        from store.documents.backup import BackupPoint
+
+        return self._repo(BackupPoint)
+
+    @cached_property
+    def backups(self) -> Repository[Backup]:
+        from store.documents.backup import Backup
+
+        return self._repo(Backup)
+
+    @cached_property
+    def cron_backups(self) -> Repository[CronBackup]:
+        from store.documents.backup import CronBackup
+
+        return self._repo(CronBackup)
+
+    @cached_property
+    def operations(self) -> Repository[Operation]:
+        from store.documents.operation import Operation
+
+        return self._repo(Operation)
 
     @property
     def known_hosts(self) -> Path:
@@ -67,4 +144,5 @@ class Store:
         return self.data_dir / "kubeconfigs"
 
     def close(self) -> None:
-        self.db.close()
+        if "db" in self.__dict__:
+            self.db.close()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kctui.paths import resolve_data_dir
-from store.errors import StoreError
-from store.settings import Settings, SettingsError, load_settings
 from store.store import Store
+
+if TYPE_CHECKING:
+    from store.settings import Settings
 
 
 class CliError(Exception):
@@ -26,6 +28,8 @@ class Context:
 
     @cached_property
     def settings(self) -> Settings:
+        from store.settings import SettingsError, load_settings
+
         try:
             return load_settings(self.data_dir)
         except SettingsError as e:
@@ -36,8 +40,8 @@ class Context:
         if self._store is None:
             try:
                 self._store = Store(self.data_dir)
-            except (StoreError, OSError) as e:
-                raise CliError(str(e)) from None
+            except OSError as e:
+                raise CliError(f"data dir {self.data_dir}: {e.strerror or e}") from None
         return self._store
 
     def close(self) -> None:

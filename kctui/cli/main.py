@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from kctui import __version__
 from kctui.cli.common import GLOBAL_OPTIONS
 from kctui.cli.context import CliError, Context
+from store.errors import StoreError
 
 # Each module here defines `register(subparsers)`; adding a command group is one line.
 GROUP_MODULES: tuple[str, ...] = ("kctui.cli.info",)
@@ -42,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as e:
         print(f"kctui: error: {e}", file=sys.stderr)
         return e.exit_code
+    except StoreError as e:
+        print(f"kctui: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     finally:
@@ -51,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_tui(ctx: Context) -> int:
     from kctui.app import make_app
 
-    app = make_app(ctx.settings, ctx.store)
+    app = make_app(ctx.store)
     app.run()
     return app.return_code or 0
 

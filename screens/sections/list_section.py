@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from screens.sections.specs import SectionSpec
-from store.store import Store
+from store.errors import StoreError
+
+if TYPE_CHECKING:
+    from store.store import Store
 
 
 class ListSection(Vertical):
@@ -15,6 +20,7 @@ class ListSection(Vertical):
     ListSection > .section-empty { display: none; padding: 1 2; color: $text-muted; }
     ListSection.-empty > .section-empty { display: block; }
     ListSection.-empty > DataTable { display: none; }
+    ListSection.-error > .section-empty { color: $text-error; }
     """
 
     def __init__(self, spec: SectionSpec, store: Store) -> None:
@@ -29,9 +35,6 @@ class ListSection(Vertical):
         yield table
         yield Static(self.spec.empty, classes="section-empty")
 
-    def on_mount(self) -> None:
-        self.reload()
-
     @property
     def table(self) -> DataTable[str]:
         return self.query_one(DataTable)
@@ -41,7 +44,15 @@ class ListSection(Vertical):
         return self.has_class("-empty")
 
     def reload(self) -> None:
-        rows = self.spec.rows(self.store)
+        message = self.query_one(".section-empty", Static)
+        try:
+            rows = self.spec.rows(self.store)
+        except StoreError as e:
+            message.update(f"The store cannot be read: {e}")
+            self.set_class(True, "-empty", "-error")
+            return
+        message.update(self.spec.empty)
+        self.remove_class("-error")
         table = self.table
         table.clear()
         table.add_rows(rows)

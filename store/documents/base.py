@@ -21,6 +21,8 @@ class Model(BaseModel):
         populate_by_name=True,
         extra="forbid",
         validate_assignment=True,
+        # Schemas are built on first use, not at import: start-up of the TUI stays fast.
+        defer_build=True,
     )
 
 

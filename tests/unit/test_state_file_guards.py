@@ -29,7 +29,7 @@ def newer_state(data_dir: Path) -> bytes:
 def test_newer_schema_is_refused_and_left_byte_identical(data_dir: Path) -> None:
     before = newer_state(data_dir)
     with pytest.raises(SchemaTooNewError) as err:
-        Store(data_dir)
+        Store(data_dir).open()
     message = str(err.value)
     assert str(data_dir / "state.json") in message
     assert f"schema version {SCHEMA_VERSION + 1}" in message and "Upgrade kctui" in message
@@ -65,7 +65,7 @@ def test_corrupt_file_is_refused_with_its_path_and_untouched(
     data_dir.mkdir(mode=0o700, parents=True)
     (data_dir / "state.json").write_bytes(content)
     with pytest.raises(StateFileCorruptError) as err:
-        Store(data_dir)
+        Store(data_dir).open()
     assert str(data_dir / "state.json") in str(err.value)
     assert reason in str(err.value)
     assert (data_dir / "state.json").read_bytes() == content

@@ -1,0 +1,124 @@
+"""Pilot tests: every navigation key, the sidebar, the palette and the help screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
+
+from kctui.app import KctuiApp, make_app
+from screens.help import HelpScreen
+from screens.main import MainScreen
+from screens.sections.list_section import ListSection
+from screens.sections.specs import SECTIONS
+from store.documents import Node
+from store.settings import Settings
+from store.store import Store
+
+
+def main_screen(app: KctuiApp) -> MainScreen:
+    assert isinstance(app.screen, MainScreen)
+    return app.screen
+
+
+async def test_number_keys_switch_sections(app: KctuiApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = main_screen(app)
+        switcher = screen.query_one("#sections", ContentSwitcher)
+        nav = screen.query_one("#sidebar", OptionList)
+        assert switcher.current == "clusters"
+        for spec in reversed(SECTIONS):
+            await pilot.press(spec.key)
+            assert switcher.current == spec.id
+            assert screen.sub_title == spec.title
+            assert nav.highlighted == nav.get_option_index(spec.id)
+            section = screen.query_one(f"#{spec.id}", ListSection)
+            assert section.is_empty
+            assert section.query_one(".section-empty").display
+            assert not section.table.display
+
+
+async def test_sidebar_moves_with_arrows(app: KctuiApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = main_screen(app)
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("down", "down")
+        assert screen.section == SECTIONS[2].id
+        await pilot.press("up")
+        assert screen.section == SECTIONS[1].id
+
+
+async def test_help_lists_every_key_and_closes(app: KctuiApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = [
+            tuple(str(c) for c in r)
+            for r in (
+                app.screen.query_one(DataTable).get_row_at(i)
+                for i in range(app.screen.query_one(DataTable).row_count)
+            )
+        ]
+        keys = {r[0]: r[1] for r in rows}
+        for spec in SECTIONS:
+            assert keys[spec.key] == f"Go to {spec.title}"
+        assert keys["?"] == "Help" and keys["q"] == "Quit" and keys["a"] == "Add"
+        assert "^p" in keys  # the command palette
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("question_mark", "question_mark")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_palette_navigates(app: KctuiApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"go to backup")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert main_screen(app).section == "backup-points"
+
+
+async def test_add_is_offered_where_it_applies(app: KctuiApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = main_screen(app)
+        assert screen.check_action("add", ()) is True
+        await pilot.press("a")
+        assert app._notifications and "Create cluster" in str(list(app._notifications)[-1].message)
+        await pilot.press("7")
+        assert screen.check_action("add", ()) is False
+
+
+async def test_lists_show_stored_documents(app: KctuiApp) -> None:
+    app.store.nodes.add(Node(name="lab-1", address="10.88.0.2", region="lab"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        section = main_screen(app).query_one("#nodes", ListSection)
+        assert not section.is_empty
+        assert section.table.get_row_at(0)[:3] == ["lab-1", "10.88.0.2", "lab"]
+        app.store.nodes.add(Node(name="lab-2", address="10.88.0.3"))
+        await pilot.press("r")
+        assert section.table.row_count == 2
+
+
+async def test_q_quits(app: KctuiApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_a_refused_state_file_is_shown_not_overwritten(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    content = b'{"_meta": {"1": {"schema_version": 999}}}'
+    (data / "state.json").write_bytes(content)
+    app = make_app(Store(data), Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        section = main_screen(app).current()
+        assert section.has_class("-error")
+        text = str(section.query_one(".section-empty", Static).render())
+        assert "newer kctui" in text and "schema version 999" in text
+    assert (data / "state.json").read_bytes() == content
