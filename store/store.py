@@ -6,10 +6,11 @@ repository, so `kctui` draws its first frame before paying for them.
 
 from __future__ import annotations
 
+import importlib
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from store.secrets import SecretBox
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     )
     from store.repository import Repository
 
-    D = TypeVar("D", bound=Document)
+D = TypeVar("D", bound="Document")
 
 STATE_FILE = "state.json"
 SECRET_KEY_FILE = "secret.key"
@@ -43,6 +44,25 @@ def ensure_private_dir(path: Path) -> Path:
     if st.st_uid == os.getuid() and st.st_mode & 0o077:
         path.chmod(0o700)
     return path
+
+
+class LazyRepository(Generic[D]):
+    """A Store attribute whose document module and repository are loaded on first access."""
+
+    def __init__(self, module: str, model: str) -> None:
+        self.module = f"store.documents.{module}"
+        self.model = model
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, store: Store, owner: type | None = None) -> Repository[D]:
+        from store.repository import Repository
+
+        model = getattr(importlib.import_module(self.module), self.model)
+        repo: Repository[D] = Repository(store.db, model, store.box)
+        store.__dict__[self.name] = repo  # later reads skip the descriptor
+        return repo
 
 
 class Store:
@@ -62,70 +82,16 @@ class Store:
         _ = self.db
         return self
 
-    def _repo(self, model: type[D]) -> Repository[D]:
-        from store.repository import Repository
-
-        return Repository(self.db, model, self.box)
-
-    @cached_property
-    def nodes(self) -> Repository[Node]:
-        from store.documents.node import Node
-
-        return self._repo(Node)
-
-    @cached_property
-    def regions(self) -> Repository[Region]:
-        from store.documents.node import Region
-
-        return self._repo(Region)
-
-    @cached_property
-    def clusters(self) -> Repository[Cluster]:
-        from store.documents.cluster import Cluster
-
-        return self._repo(Cluster)
-
-    @cached_property
-    def templates(self) -> Repository[Template]:
-        from store.documents.template import Template
-
-        return self._repo(Template)
-
-    @cached_property
-    def registries(self) -> Repository[Registry]:
-        from store.documents.registry import Registry
-
-        return self._repo(Registry)
-
-    @cached_property
-    def resources(self) -> Repository[ResourcePackage]:
-        from store.documents.resource import ResourcePackage
-
-        return self._repo(ResourcePackage)
-
-    @cached_property
-    def backup_points(self) -> Repository[BackupPoint]:
-        from store.documents.backup import BackupPoint
-
-        return self._repo(BackupPoint)
-
-    @cached_property
-    def backups(self) -> Repository[Backup]:
-        from store.documents.backup import Backup
-
-        return self._repo(Backup)
-
-    @cached_property
-    def cron_backups(self) -> Repository[CronBackup]:
-        from store.documents.backup import CronBackup
-
-        return self._repo(CronBackup)
-
-    @cached_property
-    def operations(self) -> Repository[Operation]:
-        from store.documents.operation import Operation
-
-        return self._repo(Operation)
+    nodes: LazyRepository[Node] = LazyRepository("node", "Node")
+    regions: LazyRepository[Region] = LazyRepository("node", "Region")
+    clusters: LazyRepository[Cluster] = LazyRepository("cluster", "Cluster")
+    templates: LazyRepository[Template] = LazyRepository("template", "Template")
+    registries: LazyRepository[Registry] = LazyRepository("registry", "Registry")
+    resources: LazyRepository[ResourcePackage] = LazyRepository("resource", "ResourcePackage")
+    backup_points: LazyRepository[BackupPoint] = LazyRepository("backup", "BackupPoint")
+    backups: LazyRepository[Backup] = LazyRepository("backup", "Backup")
+    cron_backups: LazyRepository[CronBackup] = LazyRepository("backup", "CronBackup")
+    operations: LazyRepository[Operation] = LazyRepository("operation", "Operation")
 
     @property
     def known_hosts(self) -> Path:
