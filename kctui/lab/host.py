@@ -156,13 +156,16 @@ def setup_script(host: LabHost) -> str:
 
 
 def start(host: LabHost) -> subprocess.Popen[bytes]:
-    """Start the host's namespaces and sshd; the returned process is sshd itself."""
+    """Start the host's namespaces and sshd; the returned process is `unshare`, sshd's parent."""
     (host.dir / "fs").mkdir(exist_ok=True)
     log = open(host.dir / "sshd.log", "ab")  # noqa: SIM115 - handed to the child
     try:
         return subprocess.Popen(
-            ["ip", "netns", "exec", host.netns, "unshare", "--uts", "--mount"]
-            + ["--propagation", "private", "--", "/bin/bash", "-c", setup_script(host)],
+            # A PID namespace too: sshd is the host's PID 1, so the daemons a deploy starts are
+            # the host's own processes, reaped inside it and ended with it.
+            ["ip", "netns", "exec", host.netns, "unshare", "--uts", "--mount", "--pid", "--fork"]
+            + ["--mount-proc", "--propagation", "private", "--"]
+            + ["/bin/bash", "-c", setup_script(host)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,

@@ -201,10 +201,10 @@ def fault(lab: Lab, host_name: str, kind: str, arg: str = "") -> str:
     faults = host_path(h, "/var/lib/kctui-lab/faults")
     if kind == "down":
         network.set_link(h, up=False)
-        _signal(h.pid, signal.SIGSTOP)
+        _signal(h.sshd_pid, signal.SIGSTOP)
         return f"{h.name} is down (sshd stopped, link down)"
     if kind == "up":
-        _signal(h.pid, signal.SIGCONT)
+        _signal(h.sshd_pid, signal.SIGCONT)
         network.set_link(h, up=True)
         return f"{h.name} is up"
     if kind == "fail-next":
@@ -225,6 +225,6 @@ def fault(lab: Lab, host_name: str, kind: str, arg: str = "") -> str:
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", h.name, "-f", str(key)])
         h.host_key_fingerprint = lab_host.fingerprint(key.with_suffix(".pub"))
         lab.save()
-        # sshd reads its host key per connection (it re-executes itself), so no restart.
+        # sshd reads its host key again for each connection (it re-executes), so no restart.
         return f"{h.name} has a new host key {h.host_key_fingerprint}"
     raise LabError(f"unknown fault {kind!r}: use down, up, fail-next CMD, slow SECONDS or rekey")

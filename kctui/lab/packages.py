@@ -1,26 +1,129 @@
-"""The lab's executables and the resource packages that carry them to the hosts."""
+"""The lab's executables and the resource packages that carry them to the hosts.
+
+Every simulated tool is one zipapp (assets/lab/sim) that acts by the name it is run as; a
+Kubernetes package carries it as kubeadm, kubelet and kubectl with its version built in.
+"""
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import platform
 import shutil
+import tarfile
 import tempfile
 import zipapp
 from pathlib import Path
 
 import assets
+from engine import resource_package
 from kctui.lab.system import SYSTEM_PYTHON
 
 SIM_SOURCE = assets.path("lab/sim")
+UNITS = assets.path("lab/units")
+MANIFESTS = assets.path("lab/manifests")
+
+KUBERNETES_VERSIONS = ("v1.27.16", "v1.28.15", "v1.29.10")
+CONTAINERD_VERSION = "1.7.22"
+CALICO_VERSION = "v3.27.3"
+TIGERA_OPERATOR_VERSION = "v1.32.7"
+NFS_PROVISIONER_VERSION = "v4.0.2"
 
 
-def build_labsim(dest: Path) -> Path:
-    """Bundle assets/lab/sim into one executable zip run by the system Python of the hosts."""
+def arch() -> str:
+    machine = platform.machine()
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
+def build_labsim(dest: Path, k8s_version: str = "", containerd_version: str = "") -> Path:
+    """Bundle assets/lab/sim into one executable zip run by the hosts' system Python."""
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "sim"
         shutil.copytree(SIM_SOURCE, src, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        partial = dest.with_suffix(".tmp")
+        if k8s_version or containerd_version:
+            (src / "version.py").write_text(
+                f"K8S_VERSION = {k8s_version!r}\nCONTAINERD_VERSION = {containerd_version!r}\n"
+            )
+        partial = dest.with_suffix(".partial")
         zipapp.create_archive(src, partial, interpreter=SYSTEM_PYTHON)
     os.chmod(partial, 0o755)
     partial.replace(dest)
     return dest
+
+
+def _sim_bytes(k8s_version: str = "", containerd_version: str = "") -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        return build_labsim(Path(tmp) / "labsim", k8s_version, containerd_version).read_bytes()
+
+
+def image_archive(images: list[str]) -> bytes:
+    """A docker-save archive naming `images` (no layers: the lab runs no containers)."""
+    buf = io.BytesIO()
+    config = json.dumps({"architecture": arch(), "os": "linux"}).encode()
+    manifest = json.dumps([{"Config": "config.json", "RepoTags": images, "Layers": []}]).encode()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in (("manifest.json", manifest), ("config.json", config)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def kubernetes_images(version: str) -> list[str]:
+    names = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"]
+    return [f"registry.k8s.io/{n}:{version}" for n in names] + [
+        "registry.k8s.io/etcd:3.5.15-0",
+        "registry.k8s.io/coredns/coredns:v1.10.1",
+        "registry.k8s.io/pause:3.9",
+    ]
+
+
+def build_packages(out: Path) -> list[Path]:
+    a = arch()
+    built = []
+    for version in KUBERNETES_VERSIONS:
+        sim = _sim_bytes(version, CONTAINERD_VERSION)
+        images = kubernetes_images(version)
+        built.append(resource_package.build(
+            out, name="kubernetes", type="k8s", version=version, arch=a,
+            files={
+                "bin/kubeadm": (sim, 0o755),
+                "bin/kubelet": (sim, 0o755),
+                "bin/kubectl": (sim, 0o755),
+                "systemd/kubelet.service": ((UNITS / "kubelet.service").read_bytes(), 0o644),
+                "systemd/10-kubeadm.conf": ((UNITS / "10-kubeadm.conf").read_bytes(), 0o644),
+            },
+            images=images, images_archive=image_archive(images),
+        ))
+    sim = _sim_bytes("", CONTAINERD_VERSION)
+    built.append(resource_package.build(
+        out, name="containerd", type="cri", version=CONTAINERD_VERSION, arch=a,
+        files={
+            "bin/containerd": (sim, 0o755),
+            "bin/ctr": (sim, 0o755),
+            "bin/crictl": (sim, 0o755),
+            "systemd/containerd.service": ((UNITS / "containerd.service").read_bytes(), 0o644),
+        },
+    ))
+    operator = (MANIFESTS / "tigera-operator.yaml").read_text()
+    operator = operator.replace("{operator_version}", TIGERA_OPERATOR_VERSION)
+    calico_images = [
+        f"quay.io/tigera/operator:{TIGERA_OPERATOR_VERSION}",
+        f"docker.io/calico/node:{CALICO_VERSION}",
+        f"docker.io/calico/cni:{CALICO_VERSION}",
+        f"docker.io/calico/kube-controllers:{CALICO_VERSION}",
+        f"docker.io/calico/typha:{CALICO_VERSION}",
+    ]
+    built.append(resource_package.build(
+        out, name="calico", type="cni", version=CALICO_VERSION, arch=a,
+        files={"manifests/tigera-operator.yaml": (operator.encode(), 0o644)},
+        images=calico_images, images_archive=image_archive(calico_images),
+    ))
+    nfs_images = [f"registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:{NFS_PROVISIONER_VERSION}"]
+    built.append(resource_package.build(
+        out, name="nfs-provisioner", type="csi", version=NFS_PROVISIONER_VERSION, arch=a,
+        files={"manifests/rbac.yaml": ((MANIFESTS / "nfs-provisioner-rbac.yaml").read_bytes(), 0o644)},
+        images=nfs_images, images_archive=image_archive(nfs_images),
+    ))
+    return built

@@ -26,7 +26,7 @@ class LabHost:
     address: str
     netns: str
     veth: str
-    pid: int = 0  # sshd, whose namespaces make the host
+    pid: int = 0  # unshare, holding the host's namespaces; its one child is sshd (PID 1 inside)
     host_key_fingerprint: str = ""
 
     @property
@@ -37,6 +37,14 @@ class LabHost:
     def root(self) -> Path:
         """The host's own filesystem view, seen from the jump host."""
         return Path(f"/proc/{self.pid}/root")
+
+    @property
+    def sshd_pid(self) -> int:
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        except OSError:
+            return 0
+        return int(children[0]) if children else 0
 
     def alive(self) -> bool:
         return _same_netns(self.pid, self.netns)

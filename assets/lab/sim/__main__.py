@@ -7,7 +7,7 @@ import common
 
 
 def main() -> int:
-    prog = os.path.basename(sys.argv[0])
+    prog = os.environ.pop("LABSIM_PROG", "") or os.path.basename(sys.argv[0])
     common.record(prog, sys.argv[1:])
     common.apply_faults(prog)
     if prog in ("systemctl", "modprobe", "sysctl", "swapoff", "mount", "umount"):
@@ -18,6 +18,10 @@ def main() -> int:
         import kubeadm
 
         return kubeadm.main(sys.argv[1:])
+    if prog == "kube-apiserver":
+        import apiserver
+
+        return apiserver.main(sys.argv[1:])
     if prog in ("kubelet",):
         import kubelet
 

@@ -1,0 +1,171 @@
+"""Shared by the simulated Kubernetes tools: kubeconfigs, the API client, resource names."""
+
+import base64
+import json
+import os
+import ssl
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import yaml
+
+try:
+    import version
+
+    K8S_VERSION = version.K8S_VERSION
+    CONTAINERD_VERSION = version.CONTAINERD_VERSION
+except ImportError:  # a labsim built without a version file (host shims only)
+    K8S_VERSION = ""
+    CONTAINERD_VERSION = ""
+
+ADMIN_CONF = "/etc/kubernetes/admin.conf"
+KUBELET_CONF = "/etc/kubernetes/kubelet.conf"
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+
+# kind -> (resource, namespaced). Kinds not listed are namespaced and stored as <kind>s.
+KINDS = {
+    "Namespace": ("namespaces", False),
+    "Node": ("minions", False),
+    "StorageClass": ("storageclasses", False),
+    "ClusterRole": ("clusterroles", False),
+    "ClusterRoleBinding": ("clusterrolebindings", False),
+    "CustomResourceDefinition": ("apiextensions.k8s.io/customresourcedefinitions", False),
+    "PersistentVolume": ("persistentvolumes", False),
+    "PriorityClass": ("priorityclasses", False),
+    "CSIDriver": ("csidrivers", False),
+    "Installation": ("operator.tigera.io/installations", False),
+    "APIServer": ("operator.tigera.io/apiservers", False),
+    "IPPool": ("crd.projectcalico.org/ippools", False),
+    "FelixConfiguration": ("crd.projectcalico.org/felixconfigurations", False),
+    "Deployment": ("deployments", True),
+    "DaemonSet": ("daemonsets", True),
+    "ConfigMap": ("configmaps", True),
+    "Secret": ("secrets", True),
+    "Service": ("services", True),
+    "ServiceAccount": ("serviceaccounts", True),
+    "Pod": ("pods", True),
+}
+ALIASES = {
+    "ns": "Namespace", "namespace": "Namespace", "namespaces": "Namespace",
+    "no": "Node", "node": "Node", "nodes": "Node",
+    "sc": "StorageClass", "storageclass": "StorageClass", "storageclasses": "StorageClass",
+    "deploy": "Deployment", "deployment": "Deployment", "deployments": "Deployment",
+    "ds": "DaemonSet", "daemonset": "DaemonSet", "daemonsets": "DaemonSet",
+    "cm": "ConfigMap", "configmap": "ConfigMap", "configmaps": "ConfigMap",
+    "secret": "Secret", "secrets": "Secret",
+    "svc": "Service", "service": "Service", "services": "Service",
+    "sa": "ServiceAccount", "serviceaccount": "ServiceAccount",
+    "po": "Pod", "pod": "Pod", "pods": "Pod",
+    "installation": "Installation", "installations": "Installation",
+    "installations.operator.tigera.io": "Installation",
+    "ippool": "IPPool", "ippools": "IPPool", "ippools.crd.projectcalico.org": "IPPool",
+    "crd": "CustomResourceDefinition", "crds": "CustomResourceDefinition",
+    "clusterrole": "ClusterRole", "clusterrolebinding": "ClusterRoleBinding",
+}
+
+
+def kind_of(name):
+    kind = ALIASES.get(name.lower())
+    if kind is None:
+        for k in KINDS:
+            if k.lower() == name.lower():
+                return k
+        raise SystemExit(f'error: the server doesn\'t have a resource type "{name}"')
+    return kind
+
+
+def resource_of(kind):
+    return KINDS.get(kind, (kind.lower() + "s", True))
+
+
+def registry_key(kind, name, namespace=None):
+    resource, namespaced = resource_of(kind)
+    if namespaced:
+        return f"/registry/{resource}/{namespace or 'default'}/{name}"
+    return f"/registry/{resource}/{name}"
+
+
+def stamped(obj):
+    """The object with a creationTimestamp, as the API server sets one on create."""
+    import time
+
+    obj.setdefault("metadata", {}).setdefault(
+        "creationTimestamp", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    return obj
+
+
+def kubeconfig(server, ca_pem, cert_pem, key_pem, user, cluster="kubernetes"):
+    enc = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster, "cluster": {
+            "server": server, "certificate-authority-data": enc(ca_pem)}}],
+        "users": [{"name": user, "user": {
+            "client-certificate-data": enc(cert_pem), "client-key-data": enc(key_pem)}}],
+        "contexts": [{"name": f"{user}@{cluster}", "context": {"cluster": cluster, "user": user}}],
+        "current-context": f"{user}@{cluster}",
+    }
+
+
+def write_yaml(path, value, mode=0o600):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        yaml.safe_dump(value, f, sort_keys=False)
+    os.chmod(path, mode)
+
+
+class Client:
+    """Talks to the simulated API server with the identity in a kubeconfig."""
+
+    def __init__(self, config_path):
+        with open(config_path) as f:
+            cfg = yaml.safe_load(f)
+        cluster = cfg["clusters"][0]["cluster"]
+        user = cfg["users"][0]["user"]
+        self.server = cluster["server"].rstrip("/")
+        self._dir = tempfile.mkdtemp(prefix="kubeclient")
+        ca = os.path.join(self._dir, "ca.crt")
+        cert = os.path.join(self._dir, "client.crt")
+        key = os.path.join(self._dir, "client.key")
+        for path, field in ((ca, cluster["certificate-authority-data"]),
+                            (cert, user["client-certificate-data"]),
+                            (key, user["client-key-data"])):
+            with open(path, "wb") as f:
+                f.write(base64.b64decode(field))
+        self.ctx = ssl.create_default_context(cafile=ca)
+        self.ctx.check_hostname = False
+        self.ctx.load_cert_chain(cert, key)
+        for path in (ca, cert, key):
+            os.unlink(path)
+        os.rmdir(self._dir)
+
+    def call(self, method, path, body=None, timeout=10):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.server + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, context=self.ctx, timeout=timeout) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def get(self, key):
+        return self.call("GET", "/registry?key=" + urllib.parse.quote(key))
+
+    def put(self, key, obj):
+        return self.call("PUT", "/registry?key=" + urllib.parse.quote(key), obj)
+
+    def delete(self, key, prefix=False):
+        q = "&prefix=1" if prefix else ""
+        return self.call("DELETE", "/registry?key=" + urllib.parse.quote(key) + q)
+
+    def list(self, prefix):
+        """(key, object) pairs under a prefix."""
+        status, body = self.call("GET", "/registry?prefix=1&key=" + urllib.parse.quote(prefix))
+        if status != 200:
+            raise SystemExit(f"error: the server answered {status}: {body}")
+        return [(item["key"], item["object"]) for item in body]
+

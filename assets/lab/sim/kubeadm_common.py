@@ -1,0 +1,125 @@
+"""Helpers shared by the lab kubeadm's commands."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+
+import etcdapi
+import kube
+import pki
+
+PKI = pki.PKI
+
+
+def opt(args, name, default=None):
+    for i, a in enumerate(args):
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return default
+
+
+def positional(args, takes_value):
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a.startswith("-"):
+            skip = "=" not in a and a in takes_value
+        else:
+            out.append(a)
+    return out
+
+
+def ignored_checks(args):
+    raw = opt(args, "--ignore-preflight-errors", "")
+    return {x.strip().lower() for x in raw.split(",") if x}
+
+
+def preflight(args, checks):
+    skip = ignored_checks(args)
+    errors = [(name, msg) for name, msg in checks if name.lower() not in skip and "all" not in skip]
+    if errors:
+        lines = "\n".join(f"\t[ERROR {name}]: {msg}" for name, msg in errors)
+        print(f"error execution phase preflight: [preflight] Some fatal errors occurred:\n{lines}\n"
+              "[preflight] If you know what you are doing, you can make a check non-fatal with "
+              "`--ignore-preflight-errors=...`", file=sys.stderr)
+        sys.exit(1)
+
+
+def runtime_checks():
+    units = {}
+    try:
+        with open("/var/lib/kctui-lab/systemd/units.json") as f:
+            units = json.load(f)
+    except (OSError, ValueError):
+        pass
+    checks = []
+    for unit in ("containerd.service", "docker.service"):
+        pid = units.get(unit, {}).get("pid")
+        if pid and os.path.exists(f"/proc/{pid}"):
+            return checks
+    checks.append(("CRI", "container runtime is not running: no containerd or docker service active"))
+    return checks
+
+
+def systemctl(*args):
+    subprocess.run(["systemctl", *args], check=False)
+
+
+def wait(what, check, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    print(f"[wait-control-plane] timed out waiting for {what}", file=sys.stderr)
+    sys.exit(1)
+
+
+def local_etcd():
+    return etcdapi.Etcd("https://127.0.0.1:2379", f"{PKI}/etcd/ca.crt",
+                        f"{PKI}/apiserver-etcd-client.crt", f"{PKI}/apiserver-etcd-client.key")
+
+
+def new_token():
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    pick = lambda n: "".join(secrets.choice(alphabet) for _ in range(n))  # noqa: E731
+    return f"{pick(6)}.{pick(16)}"
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def admin_kubeconfig(server, name="kubernetes-admin", orgs=("kubeadm:cluster-admins",),
+                      path=kube.ADMIN_CONF):
+    base = f"{PKI}/.{name}"
+    pki.issue(base, f"{PKI}/ca", name, orgs=orgs)
+    cfg = kube.kubeconfig(server, read(f"{PKI}/ca.crt"), read(base + ".crt"), read(base + ".key"), name)
+    os.unlink(base + ".crt")
+    os.unlink(base + ".key")
+    kube.write_yaml(path, cfg)
+
+
+def join_command(endpoint, tok):
+    ca_hash = pki.ca_hash(read(f"{PKI}/ca.crt"))
+    return f"kubeadm join {endpoint} --token {tok} --discovery-token-ca-cert-hash {ca_hash}"
+
+
+def api_healthy(address, port):
+    import ssl
+    import urllib.request
+
+    ctx = ssl.create_default_context(cafile=f"{PKI}/ca.crt")
+    ctx.check_hostname = False
+    try:
+        with urllib.request.urlopen(f"https://{address}:{port}/healthz", context=ctx, timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False

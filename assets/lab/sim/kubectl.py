@@ -1,0 +1,353 @@
+"""The lab's kubectl: get, create, apply, delete, label, taint, cordon, drain, wait, version."""
+
+import json
+import os
+import sys
+import time
+
+import yaml
+
+import kube
+
+NOT_READY_AFTER = 20.0  # seconds without a kubelet heartbeat
+
+
+class Args:
+    def __init__(self, argv):
+        self.words, self.flags, self.files = [], {}, []
+        takes = {"-n", "--namespace", "-o", "--output", "--kubeconfig", "-f", "--filename",
+                 "-l", "--selector", "--for", "--timeout", "--context"}
+        i = 0
+        while i < len(argv):
+            a = argv[i]
+            if a.startswith("--") and "=" in a:
+                k, v = a.split("=", 1)
+                self._set(k, v)
+            elif a in takes and i + 1 < len(argv):
+                self._set(a, argv[i + 1])
+                i += 1
+            elif a.startswith("-") and a != "-":
+                self.flags[a] = True
+            else:
+                self.words.append(a)
+            i += 1
+
+    def _set(self, k, v):
+        k = {"-n": "--namespace", "-o": "--output", "-f": "--filename", "-l": "--selector"}.get(k, k)
+        if k == "--filename":
+            self.files.append(v)
+        else:
+            self.flags[k] = v
+
+    def get(self, name, default=None):
+        return self.flags.get(name, default)
+
+
+def main(argv):
+    a = Args(argv)
+    if not a.words:
+        print("usage: kubectl COMMAND", file=sys.stderr)
+        return 1
+    verb = a.words.pop(0)
+    if verb == "version":
+        print(f"Client Version: {kube.K8S_VERSION}")
+        return 0
+    config = a.get("--kubeconfig") or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+    if not os.path.exists(config):
+        print("error: no kubeconfig: pass --kubeconfig or set KUBECONFIG", file=sys.stderr)
+        return 1
+    client = kube.Client(config)
+    handler = {
+        "get": cmd_get, "create": cmd_create, "apply": cmd_apply, "delete": cmd_delete,
+        "label": cmd_label, "taint": cmd_taint, "cordon": cmd_cordon, "uncordon": cmd_uncordon,
+        "drain": cmd_drain, "wait": cmd_wait, "cluster-info": cmd_cluster_info,
+    }.get(verb)
+    if handler is None:
+        print(f'error: unknown command "{verb}" for "kubectl"', file=sys.stderr)
+        return 1
+    try:
+        return handler(client, a)
+    except OSError as e:
+        print(f"The connection to the server {client.server} was refused - {e}", file=sys.stderr)
+        return 1
+
+
+def _targets(a):
+    """(kind, [names]) from 'nodes a b' or 'node/a node/b'."""
+    words = list(a.words)
+    if words and "/" in words[0]:
+        pairs = [w.split("/", 1) for w in words]
+        return kube.kind_of(pairs[0][0]), [n for _, n in pairs]
+    if not words:
+        raise SystemExit("error: you must specify the type of resource")
+    return kube.kind_of(words[0]), words[1:]
+
+
+def _ns(a, kind):
+    return a.get("--namespace", "default") if kube.resource_of(kind)[1] else None
+
+
+def _fetch(client, kind, names, a):
+    resource, namespaced = kube.resource_of(kind)
+    if names:
+        out = []
+        for n in names:
+            status, obj = client.get(kube.registry_key(kind, n, _ns(a, kind)))
+            if status != 200:
+                noun = resource.split("/")[-1]
+                raise SystemExit(f'Error from server (NotFound): {noun} "{n}" not found')
+            out.append(obj)
+        return out
+    prefix = f"/registry/{resource}/"
+    if namespaced and not a.flags.get("-A") and not a.flags.get("--all-namespaces"):
+        prefix += _ns(a, kind) + "/"
+    objs = [obj for _, obj in client.list(prefix)]
+    selector = a.get("--selector")
+    if selector:
+        want = dict(p.split("=", 1) for p in selector.split(","))
+        objs = [o for o in objs if all(o["metadata"].get("labels", {}).get(k) == v for k, v in want.items())]
+    return objs
+
+
+def _ready(node):
+    for c in node.get("status", {}).get("conditions", []):
+        if c.get("type") == "Ready":
+            return time.time() - float(c.get("heartbeat", 0)) < NOT_READY_AFTER
+    return False
+
+
+def _age(obj):
+    ts = obj["metadata"].get("creationTimestamp")
+    if not ts:
+        return "<unknown>"
+    import calendar
+
+    secs = int(time.time() - calendar.timegm(time.strptime(ts, "%Y-%m-%dT%H:%M:%SZ")))
+    return f"{secs // 60}m" if secs >= 60 else f"{secs}s"
+
+
+def _row(kind, o, wide):
+    m = o["metadata"]
+    if kind == "Node":
+        roles = ",".join(sorted(k.split("/", 1)[1] for k in m.get("labels", {})
+                                if k.startswith("node-role.kubernetes.io/"))) or "<none>"
+        status = "Ready" if _ready(o) else "NotReady"
+        if o.get("spec", {}).get("unschedulable"):
+            status += ",SchedulingDisabled"
+        row = [m["name"], status, roles, _age(o), o.get("status", {}).get("nodeInfo", {}).get("kubeletVersion", "")]
+        if wide:
+            ips = [x["address"] for x in o.get("status", {}).get("addresses", []) if x["type"] == "InternalIP"]
+            row.append(ips[0] if ips else "<none>")
+        return row
+    return [m["name"], _age(o)]
+
+
+def cmd_get(client, a):
+    kind, names = _targets(a)
+    objs = _fetch(client, kind, names, a)
+    output = a.get("--output", "")
+    if output == "json" or output == "yaml":
+        value = objs[0] if names and len(objs) == 1 else {"apiVersion": "v1", "kind": "List", "items": objs}
+        print(json.dumps(value, indent=2) if output == "json" else yaml.safe_dump(value), end="\n" if output == "json" else "")
+        return 0
+    if output == "name":
+        for o in objs:
+            print(f"{kube.resource_of(kind)[0].split('/')[-1].rstrip('s')}/{o['metadata']['name']}")
+        return 0
+    if output.startswith("jsonpath="):
+        path = output.split("=", 1)[1].strip("{}").lstrip(".").split(".")
+        value = objs[0] if names else {"items": objs}
+        for part in path:
+            value = value.get(part, "") if isinstance(value, dict) else ""
+        print(value if isinstance(value, str) else json.dumps(value), end="")
+        return 0
+    if not objs:
+        ns = _ns(a, kind)
+        print(f"No resources found in {ns} namespace." if ns else "No resources found", file=sys.stderr)
+        return 0
+    head = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"] if kind == "Node" else ["NAME", "AGE"]
+    if kind == "Node" and output == "wide":
+        head.append("INTERNAL-IP")
+    rows = [head] + [_row(kind, o, output == "wide") for o in objs]
+    if a.flags.get("--no-headers"):
+        rows = rows[1:]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("   ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+    return 0
+
+
+def _documents(files):
+    for f in files:
+        text = sys.stdin.read() if f == "-" else open(f).read()
+        for doc in yaml.safe_load_all(text):
+            if not doc:
+                continue
+            if doc.get("kind") == "List":
+                yield from doc.get("items", [])
+            else:
+                yield doc
+
+
+def _save(client, obj, a, verb):
+    kind = obj.get("kind", "")
+    meta = obj.setdefault("metadata", {})
+    if kube.resource_of(kind)[1]:
+        meta.setdefault("namespace", a.get("--namespace", "default"))
+    key = kube.registry_key(kind, meta["name"], meta.get("namespace"))
+    if verb == "create" and client.get(key)[0] == 200:
+        raise SystemExit(f'Error from server (AlreadyExists): {kind.lower()}s "{meta["name"]}" already exists')
+    status, _ = client.get(key)
+    client.put(key, obj)
+    noun = kube.resource_of(kind)[0].split("/")[-1].rstrip("s")
+    action = "created" if status != 200 else ("configured" if verb == "apply" else "replaced")
+    print(f"{noun}/{meta['name']} {action}")
+
+
+def cmd_create(client, a):
+    if a.files:
+        for obj in _documents(a.files):
+            _save(client, obj, a, "create")
+        return 0
+    if len(a.words) >= 2 and kube.kind_of(a.words[0]) == "Namespace":
+        _save(client, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": a.words[1]}}, a, "create")
+        return 0
+    print("error: kubectl create: give -f FILE or 'namespace NAME'", file=sys.stderr)
+    return 1
+
+
+def cmd_apply(client, a):
+    if not a.files:
+        print("error: must specify -f", file=sys.stderr)
+        return 1
+    for obj in _documents(a.files):
+        _save(client, obj, a, "apply")
+    return 0
+
+
+def _delete(client, kind, name, ns, ignore_missing):
+    key = kube.registry_key(kind, name, ns)
+    if client.get(key)[0] != 200:
+        if ignore_missing:
+            return
+        raise SystemExit(f'Error from server (NotFound): {kube.resource_of(kind)[0]} "{name}" not found')
+    client.delete(key)
+    if kind == "Namespace":
+        for k, _ in client.list("/registry/"):
+            parts = k.split("/")
+            if len(parts) >= 5 and parts[-2] == name:
+                client.delete(k)
+    print(f'{kube.resource_of(kind)[0].split("/")[-1].rstrip("s")} "{name}" deleted')
+
+
+def cmd_delete(client, a):
+    ignore = bool(a.flags.get("--ignore-not-found"))
+    if a.files:
+        for obj in _documents(a.files):
+            _delete(client, obj["kind"], obj["metadata"]["name"],
+                    obj["metadata"].get("namespace") or _ns(a, obj["kind"]), ignore)
+        return 0
+    kind, names = _targets(a)
+    for n in names:
+        _delete(client, kind, n, _ns(a, kind), ignore)
+    return 0
+
+
+def _update(client, kind, name, a, change):
+    key = kube.registry_key(kind, name, _ns(a, kind))
+    status, obj = client.get(key)
+    if status != 200:
+        raise SystemExit(f'Error from server (NotFound): {kube.resource_of(kind)[0]} "{name}" not found')
+    change(obj)
+    client.put(key, obj)
+
+
+def cmd_label(client, a):
+    kind, rest = _targets(a)
+    names = [w for w in rest if "=" not in w and not w.endswith("-")]
+    changes = [w for w in rest if w not in names]
+
+    def change(obj):
+        labels = obj["metadata"].setdefault("labels", {})
+        for c in changes:
+            if c.endswith("-"):
+                labels.pop(c[:-1], None)
+            else:
+                k, v = c.split("=", 1)
+                if k in labels and labels[k] != v and not a.flags.get("--overwrite"):
+                    raise SystemExit(f"error: '{k}' already has a value ({labels[k]}), and --overwrite is false")
+                labels[k] = v
+
+    for n in names:
+        _update(client, kind, n, a, change)
+        print(f"{kind.lower()}/{n} labeled")
+    return 0
+
+
+def cmd_taint(client, a):
+    kind, rest = _targets(a)
+    name, specs = rest[0], rest[1:]
+
+    def change(obj):
+        taints = obj.setdefault("spec", {}).setdefault("taints", [])
+        for spec in specs:
+            remove = spec.endswith("-")
+            spec = spec.rstrip("-")
+            key, _, effect = spec.partition(":")
+            key, _, value = key.partition("=")
+            taints[:] = [t for t in taints if not (t["key"] == key and (not effect or t.get("effect") == effect))]
+            if not remove:
+                if effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+                    raise SystemExit(f'error: invalid taint effect: {effect}, unsupported taint effect')
+                taint = {"key": key, "effect": effect}
+                if value:
+                    taint["value"] = value
+                taints.append(taint)
+
+    _update(client, kind, name, a, change)
+    print(f"node/{name} {'untainted' if all(s.endswith('-') for s in specs) else 'tainted'}")
+    return 0
+
+
+def _schedulable(client, a, unschedulable, word):
+    for n in a.words:
+        _update(client, "Node", n, a, lambda o: o.setdefault("spec", {}).__setitem__("unschedulable", unschedulable))
+        print(f"node/{n} {word}")
+    return 0
+
+
+def cmd_cordon(client, a):
+    return _schedulable(client, a, True, "cordoned")
+
+
+def cmd_uncordon(client, a):
+    return _schedulable(client, a, False, "uncordoned")
+
+
+def cmd_drain(client, a):
+    _schedulable(client, a, True, "cordoned")
+    for n in a.words:
+        print(f"node/{n} drained")
+    return 0
+
+
+def cmd_wait(client, a):
+    kind, names = _targets(a)
+    condition = a.get("--for", "condition=Ready").split("=", 1)[1]
+    timeout = float(str(a.get("--timeout", "30s")).rstrip("s"))
+    deadline = time.time() + timeout
+    while True:
+        objs = _fetch(client, kind, names, a)
+        if condition == "Ready" and objs and all(_ready(o) for o in objs):
+            for o in objs:
+                print(f"{kind.lower()}/{o['metadata']['name']} condition met")
+            return 0
+        if time.time() > deadline:
+            print(f"error: timed out waiting for the condition on {kind.lower()}s", file=sys.stderr)
+            return 1
+        time.sleep(0.5)
+
+
+def cmd_cluster_info(client, a):
+    print(f"Kubernetes control plane is running at {client.server}")
+    return 0

@@ -1,0 +1,148 @@
+"""The lab's kubelet: runs static Pods (etcd and the API server for real) and heartbeats its node."""
+
+import glob
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import yaml
+
+import kube
+
+PODS = "/var/lib/kubelet/pods"
+LOGS = "/var/log/pods"
+LABSIM = os.path.abspath(sys.argv[0])
+HEARTBEAT_EVERY = 2.0
+
+
+def main(args):
+    if "--version" in args:
+        print(f"Kubernetes {kube.K8S_VERSION}")
+        return 0
+    config = _flag(args, "--config", "/var/lib/kubelet/config.yaml")
+    kubeconfig = _flag(args, "--kubeconfig", kube.KUBELET_CONF)
+    try:
+        with open(config) as f:
+            static_path = (yaml.safe_load(f) or {}).get("staticPodPath", "/etc/kubernetes/manifests")
+    except OSError:
+        static_path = "/etc/kubernetes/manifests"
+    os.makedirs(PODS, exist_ok=True)
+    os.makedirs(LOGS, exist_ok=True)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    last_beat = 0.0
+    while not stop:
+        _reconcile(static_path)
+        if time.time() - last_beat > HEARTBEAT_EVERY and os.path.exists(kubeconfig):
+            _heartbeat(kubeconfig)
+            last_beat = time.time()
+        time.sleep(0.3)
+    return 0  # static pods keep running, as with a real kubelet
+
+
+def _flag(args, name, default):
+    for i, a in enumerate(args):
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+    return default
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _state(name):
+    try:
+        with open(f"{PODS}/{name}.json") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _save(name, state):
+    tmp = f"{PODS}/{name}.json.tmp"
+    with open(tmp, "w") as f:
+        json.dump(state, f)
+    os.replace(tmp, f"{PODS}/{name}.json")
+
+
+def _start(name, command):
+    log = open(f"{LOGS}/{name}.log", "ab")
+    env = dict(os.environ)
+    if command[0] == "etcd":
+        argv = ["/usr/bin/etcd", *command[1:]]
+    elif command[0] == "kube-apiserver":
+        argv = [sys.executable, LABSIM, *command[1:]]
+        env["LABSIM_PROG"] = "kube-apiserver"
+    else:
+        return 0  # controllers and scheduler are recorded as running, not simulated
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                            start_new_session=True, env=env, cwd="/")
+    return proc.pid
+
+
+def _stop(pid):
+    if not pid or not _alive(pid):
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.time() + 10
+    while _alive(pid) and time.time() < deadline:
+        time.sleep(0.05)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _reconcile(static_path):
+    wanted = {}
+    for path in sorted(glob.glob(f"{static_path}/*.yaml")):
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+            pod = yaml.safe_load(raw)
+            container = pod["spec"]["containers"][0]
+            wanted[pod["metadata"]["name"]] = (hashlib.sha256(raw).hexdigest(), container)
+        except (OSError, KeyError, IndexError, TypeError, yaml.YAMLError):
+            continue
+    for path in glob.glob(f"{PODS}/*.json"):
+        name = os.path.basename(path)[:-5]
+        if name not in wanted:
+            _stop((_state(name) or {}).get("pid"))
+            os.unlink(path)
+    for name, (digest, container) in wanted.items():
+        state = _state(name) or {}
+        pid = state.get("pid", 0)
+        running = pid == 0 and state.get("hash") == digest or _alive(pid)
+        if state.get("hash") == digest and running:
+            continue
+        _stop(pid)
+        new_pid = _start(name, container.get("command") or [name])
+        _save(name, {"hash": digest, "pid": new_pid, "image": container.get("image", ""),
+                     "started": time.time(), "restarts": state.get("restarts", -1) + 1})
+
+
+def _heartbeat(kubeconfig):
+    try:
+        client = kube.Client(kubeconfig)
+        node = os.uname().nodename
+        key = kube.registry_key("Node", node)
+        status, obj = client.get(key)
+        if status != 200 or not obj:
+            return
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        st = obj.setdefault("status", {})
+        st["conditions"] = [{"type": "Ready", "status": "True", "reason": "KubeletReady",
+                             "lastHeartbeatTime": now, "heartbeat": time.time()}]
+        st.setdefault("nodeInfo", {})["kubeletVersion"] = kube.K8S_VERSION
+        client.put(key, obj)
+    except (OSError, ValueError, KeyError):
+        pass

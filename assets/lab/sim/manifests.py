@@ -1,0 +1,175 @@
+"""What kubeadm writes: static Pod manifests, kubelet configuration, and the cluster's first objects."""
+
+import os
+
+import yaml
+
+import bootstrap
+import kube
+import pki
+
+MANIFESTS = "/etc/kubernetes/manifests"
+KUBELET_DIR = "/var/lib/kubelet"
+PKI = pki.PKI
+ETCD_IMAGE_TAG = {(1, 23): "3.5.6-0", (1, 24): "3.5.6-0", (1, 25): "3.5.9-0", (1, 26): "3.5.9-0",
+                  (1, 27): "3.5.12-0", (1, 28): "3.5.15-0", (1, 29): "3.5.16-0", (1, 30): "3.5.16-0"}
+
+
+def _minor(version):
+    major, minor = version.lstrip("v").split(".")[:2]
+    return int(major), int(minor)
+
+
+def images(cluster):
+    repo = cluster.get("imageRepository") or "registry.k8s.io"
+    version = cluster["kubernetesVersion"]
+    etcd_tag = ETCD_IMAGE_TAG.get(_minor(version), "3.5.16-0")
+    names = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"]
+    out = {n: f"{repo}/{n}:{version}" for n in names}
+    out["etcd"] = f"{repo}/etcd:{etcd_tag}"
+    out["coredns"] = f"{repo}/coredns/coredns:v1.10.1"
+    out["pause"] = f"{repo}/pause:3.9"
+    return out
+
+
+def _pod(name, image, command, volumes):
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "kube-system",
+                     "labels": {"component": name, "tier": "control-plane"}},
+        "spec": {
+            "containers": [{"name": name, "image": image, "command": command}],
+            "hostNetwork": True,
+            "priorityClassName": "system-node-critical",
+            "volumes": [{"name": v.strip("/").replace("/", "-") or "root", "hostPath": {"path": v}}
+                        for v in volumes],
+        },
+    }
+
+
+def _extra(component):
+    return [f"--{k}={v}" for k, v in (component.get("extraArgs") or {}).items()]
+
+
+def etcd_command(node, address, data_dir, initial_cluster, state):
+    return [
+        "etcd",
+        f"--advertise-client-urls=https://{address}:2379",
+        f"--cert-file={PKI}/etcd/server.crt",
+        "--client-cert-auth=true",
+        f"--data-dir={data_dir}",
+        f"--initial-advertise-peer-urls=https://{address}:2380",
+        f"--initial-cluster={initial_cluster}",
+        f"--initial-cluster-state={state}",
+        f"--key-file={PKI}/etcd/server.key",
+        f"--listen-client-urls=https://127.0.0.1:2379,https://{address}:2379",
+        f"--listen-peer-urls=https://{address}:2380",
+        f"--name={node}",
+        f"--peer-cert-file={PKI}/etcd/peer.crt",
+        "--peer-client-cert-auth=true",
+        f"--peer-key-file={PKI}/etcd/peer.key",
+        f"--peer-trusted-ca-file={PKI}/etcd/ca.crt",
+        "--snapshot-count=10000",
+        f"--trusted-ca-file={PKI}/etcd/ca.crt",
+    ]
+
+
+def write_control_plane(cluster, address, port, node, data_dir, initial_cluster, state):
+    os.makedirs(MANIFESTS, exist_ok=True)
+    img = images(cluster)
+    net = cluster.get("networking", {})
+    services = net.get("serviceSubnet", "10.96.0.0/12")
+    etcd_cmd = etcd_command(node, address, data_dir, initial_cluster, state)
+    etcd_cmd += _extra(cluster.get("etcd", {}).get("local", {}))
+    api = [
+        "kube-apiserver",
+        f"--advertise-address={address}",
+        f"--client-ca-file={PKI}/ca.crt",
+        f"--etcd-cafile={PKI}/etcd/ca.crt",
+        f"--etcd-certfile={PKI}/apiserver-etcd-client.crt",
+        f"--etcd-keyfile={PKI}/apiserver-etcd-client.key",
+        "--etcd-servers=https://127.0.0.1:2379",
+        f"--secure-port={port}",
+        f"--service-cluster-ip-range={services}",
+        f"--tls-cert-file={PKI}/apiserver.crt",
+        f"--tls-private-key-file={PKI}/apiserver.key",
+        *_extra(cluster.get("apiServer", {})),
+    ]
+    cm = ["kube-controller-manager", "--allocate-node-cidrs=true",
+          f"--cluster-cidr={net.get('podSubnet', '')}", f"--service-cluster-ip-range={services}",
+          "--kubeconfig=/etc/kubernetes/controller-manager.conf",
+          *_extra(cluster.get("controllerManager", {}))]
+    sched = ["kube-scheduler", "--kubeconfig=/etc/kubernetes/scheduler.conf",
+             *_extra(cluster.get("scheduler", {}))]
+    pods = {
+        "etcd": _pod("etcd", img["etcd"], etcd_cmd, [data_dir, f"{PKI}/etcd"]),
+        "kube-apiserver": _pod("kube-apiserver", img["kube-apiserver"], api, [PKI]),
+        "kube-controller-manager": _pod("kube-controller-manager",
+                                        img["kube-controller-manager"], cm, [PKI]),
+        "kube-scheduler": _pod("kube-scheduler", img["kube-scheduler"], sched, []),
+    }
+    for name, pod in pods.items():
+        kube.write_yaml(f"{MANIFESTS}/{name}.yaml", pod)
+
+
+def write_kubelet_config(kubelet_doc, registration, address):
+    config = {
+        "apiVersion": "kubelet.config.k8s.io/v1beta1",
+        "kind": "KubeletConfiguration",
+        "staticPodPath": MANIFESTS,
+        "cgroupDriver": "systemd",
+        "clusterDomain": "cluster.local",
+        **(kubelet_doc or {}),
+    }
+    kube.write_yaml(f"{KUBELET_DIR}/config.yaml", config, mode=0o644)
+    args = [f"--node-ip={address}"]
+    cri = (registration or {}).get("criSocket", "unix:///var/run/containerd/containerd.sock")
+    args.append(f"--container-runtime-endpoint={cri}")
+    extra = (registration or {}).get("kubeletExtraArgs") or {}
+    items = extra.items() if isinstance(extra, dict) else ((e["name"], e["value"]) for e in extra)
+    args += [f"--{k}={v}" for k, v in items]
+    with open(f"{KUBELET_DIR}/kubeadm-flags.env", "w") as f:
+        f.write(f'KUBELET_KUBEADM_ARGS="{" ".join(args)}"\n')
+
+
+def _configmap(ns, name, data):
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": ns}, "data": data}
+
+
+def _workload(kind, ns, name, image, replicas=None):
+    spec = {"selector": {"matchLabels": {"k8s-app": name}},
+            "template": {"metadata": {"labels": {"k8s-app": name}},
+                         "spec": {"containers": [{"name": name, "image": image}]}}}
+    if replicas is not None:
+        spec["replicas"] = replicas
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name, "namespace": ns},
+            "spec": spec}
+
+
+def upload_cluster_state(etcd, docs, cluster, node, address, registration):
+    put = lambda kind, obj: etcd.put(  # noqa: E731
+        kube.registry_key(kind, obj["metadata"]["name"], obj["metadata"].get("namespace")),
+        kube.stamped(obj))
+    for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
+        put("Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    put("ConfigMap", _configmap("kube-system", "kubeadm-config",
+                                {"ClusterConfiguration": yaml.safe_dump(cluster)}))
+    kubelet = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
+               **(docs.get("KubeletConfiguration") or {})}
+    put("ConfigMap", _configmap("kube-system", "kubelet-config", {"kubelet": yaml.safe_dump(kubelet)}))
+    proxy = docs.get("KubeProxyConfiguration") or {
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1", "kind": "KubeProxyConfiguration"}
+    put("ConfigMap", _configmap("kube-system", "kube-proxy", {"config.conf": yaml.safe_dump(proxy)}))
+    endpoint = cluster.get("controlPlaneEndpoint") or f"{address}:6443"
+    put("ConfigMap", _configmap("kube-public", "cluster-info", {"server": f"https://{endpoint}"}))
+    img = images(cluster)
+    put("DaemonSet", _workload("DaemonSet", "kube-system", "kube-proxy", img["kube-proxy"]))
+    put("Deployment", _workload("Deployment", "kube-system", "coredns", img["coredns"], 2))
+    domain = cluster.get("networking", {}).get("dnsDomain", "cluster.local")
+    put("ConfigMap", _configmap("kube-system", "coredns", {
+        "Corefile": f".:53 {{\n    kubernetes {domain} in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n}}\n"}))
+    taints = registration.get("taints") if "taints" in registration else None
+    bootstrap.register_node(etcd, bootstrap.node_object(
+        node, address, cluster["kubernetesVersion"], True, taints, None))
