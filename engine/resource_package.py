@@ -101,11 +101,15 @@ def read(path: Path) -> ResourcePackage:
             for f in pkg.files:
                 member = members.get(f.path)
                 if member is None:
-                    raise PackageError(f"{path}: {f.path} is in the manifest but not in the archive")
+                    raise PackageError(
+                        f"{path}: {f.path} is in the manifest but not in the archive"
+                    )
                 data = tar.extractfile(member)
                 digest = hashlib.sha256(data.read() if data else b"").hexdigest()
                 if digest != f.sha256:
-                    raise PackageError(f"{path}: {f.path} has sha256 {digest}, manifest says {f.sha256}")
+                    raise PackageError(
+                        f"{path}: {f.path} has sha256 {digest}, manifest says {f.sha256}"
+                    )
     except (tarfile.TarError, OSError, EOFError) as e:
         raise PackageError(f"{path}: not a readable .tar.gz ({e})") from None
     expected = file_name(pkg.name, pkg.version, pkg.arch)
@@ -122,7 +126,9 @@ def _manifest(path: Path, manifest: Any) -> ResourcePackage:
         if field not in manifest:
             raise PackageError(f"{path}: {MANIFEST} has no {field}")
     if not NAME_RE.match(str(manifest["name"])):
-        raise PackageError(f"{path}: name {manifest['name']!r} must be lowercase letters, digits, . and -")
+        raise PackageError(
+            f"{path}: name {manifest['name']!r} must be lowercase letters, digits, . and -"
+        )
     files = []
     for entry in manifest["files"]:
         rel = PurePosixPath(str(entry.get("path", "")))

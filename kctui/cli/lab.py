@@ -69,12 +69,23 @@ def run_up(ctx: Context, args: argparse.Namespace) -> int:
     from kctui.lab import lab as labs
 
     lab = labs.up(args.name, args.nodes, args.subnet)
+    packages = ctx.data_dir / "lab-packages"
+    if not any(packages.glob("kubernetes-*.tar.gz")):
+        from kctui.lab.packages import build_packages
+
+        build_packages(packages)
     if args.register:
         from kctui.lab.register import register_nodes
 
         register_nodes(lab, ctx.store)
-    print_table(["HOST", "ADDRESS", "HOST KEY"], [(h.name, h.address, h.host_key_fingerprint) for h in lab.hosts])
+    print_table(
+        ["HOST", "ADDRESS", "HOST KEY"],
+        [(h.name, h.address, h.host_key_fingerprint) for h in lab.hosts],
+    )
     print(f"key: {lab.key_path}  (kctui lab ssh HOST, or ssh -i {lab.key_path} root@ADDRESS)")
+    print(f"packages: {packages}")
+    if args.register:
+        print(f"registered {len(lab.hosts)} nodes in {ctx.data_dir}")
     return 0
 
 
@@ -90,7 +101,10 @@ def run_status(ctx: Context, args: argparse.Namespace) -> int:
     print(f"lab {info['name']}: {info['subnet']} on {info['bridge']}, key {info['privateKey']}")
     print_table(
         ["HOST", "ADDRESS", "UP", "HOST KEY"],
-        [(h["name"], h["address"], "yes" if h["up"] else "NO", h["hostKeyFingerprint"]) for h in hosts],
+        [
+            (h["name"], h["address"], "yes" if h["up"] else "NO", h["hostKeyFingerprint"])
+            for h in hosts
+        ],
     )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import secrets
@@ -65,8 +66,20 @@ def up(name: str = "lab", nodes: int = 3, subnet: str | None = None) -> Lab:
 
 def _start(lab: Lab) -> None:
     if not lab.key_path.exists():
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"kctui-lab-{lab.name}"]
-            + ["-f", str(lab.key_path)])
+        run(
+            [
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                f"kctui-lab-{lab.name}",
+                "-f",
+                str(lab.key_path),
+            ]
+        )
     public_key = lab.key_path.with_suffix(".pub").read_text()
     password_hash = run(["openssl", "passwd", "-6", "-stdin"], input=lab.user_password).strip()
     lab_host.install_labsim(lab)
@@ -139,10 +152,8 @@ def _terminate(pids: list[int], grace: float = 3.0) -> None:
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _exists(pid: int) -> bool:
@@ -225,6 +236,11 @@ def fault(lab: Lab, host_name: str, kind: str, arg: str = "") -> str:
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", h.name, "-f", str(key)])
         h.host_key_fingerprint = lab_host.fingerprint(key.with_suffix(".pub"))
         lab.save()
-        # sshd reads its host key again for each connection (it re-executes), so no restart.
+        _signal(h.sshd_pid, signal.SIGHUP)  # sshd re-executes itself and loads the new key
+        deadline = time.monotonic() + 10
+        while lab_host.served_fingerprint(h) != h.host_key_fingerprint:
+            if time.monotonic() > deadline:
+                raise LabError(f"{h.name}: sshd did not take the new host key")
+            time.sleep(0.05)
         return f"{h.name} has a new host key {h.host_key_fingerprint}"
     raise LabError(f"unknown fault {kind!r}: use down, up, fail-next CMD, slow SECONDS or rekey")

@@ -36,7 +36,9 @@ def pick_subnet(requested: str | None, hosts: int) -> str:
         try:
             net = ipaddress.ip_network(requested, strict=True)
         except ValueError as e:
-            raise LabError(f"--subnet {requested}: {e}; give a network such as 10.213.7.0/24") from None
+            raise LabError(
+                f"--subnet {requested}: {e}; give a network such as 10.213.7.0/24"
+            ) from None
         if net.version != 4 or net.num_addresses - 3 < hosts:
             raise LabError(f"--subnet {requested} has no room for {hosts} hosts and the jump host")
         clash = [str(n) for n in used if n.overlaps(net)]
@@ -66,7 +68,11 @@ def create(lab: Lab) -> None:
 
     def inside(h: LabHost) -> None:
         ip_batch(
-            [f"addr add {h.address}/{lab.prefixlen} dev eth0", "link set eth0 up", "link set lo up"],
+            [
+                f"addr add {h.address}/{lab.prefixlen} dev eth0",
+                "link set eth0 up",
+                "link set lo up",
+            ],
             netns=h.netns,
         )
 

@@ -85,27 +85,40 @@ def build_packages(out: Path) -> list[Path]:
     for version in KUBERNETES_VERSIONS:
         sim = _sim_bytes(version, CONTAINERD_VERSION)
         images = kubernetes_images(version)
-        built.append(resource_package.build(
-            out, name="kubernetes", type="k8s", version=version, arch=a,
-            files={
-                "bin/kubeadm": (sim, 0o755),
-                "bin/kubelet": (sim, 0o755),
-                "bin/kubectl": (sim, 0o755),
-                "systemd/kubelet.service": ((UNITS / "kubelet.service").read_bytes(), 0o644),
-                "systemd/10-kubeadm.conf": ((UNITS / "10-kubeadm.conf").read_bytes(), 0o644),
-            },
-            images=images, images_archive=image_archive(images),
-        ))
+        built.append(
+            resource_package.build(
+                out,
+                name="kubernetes",
+                type="k8s",
+                version=version,
+                arch=a,
+                files={
+                    "bin/kubeadm": (sim, 0o755),
+                    "bin/kubelet": (sim, 0o755),
+                    "bin/kubectl": (sim, 0o755),
+                    "systemd/kubelet.service": ((UNITS / "kubelet.service").read_bytes(), 0o644),
+                    "systemd/10-kubeadm.conf": ((UNITS / "10-kubeadm.conf").read_bytes(), 0o644),
+                },
+                images=images,
+                images_archive=image_archive(images),
+            )
+        )
     sim = _sim_bytes("", CONTAINERD_VERSION)
-    built.append(resource_package.build(
-        out, name="containerd", type="cri", version=CONTAINERD_VERSION, arch=a,
-        files={
-            "bin/containerd": (sim, 0o755),
-            "bin/ctr": (sim, 0o755),
-            "bin/crictl": (sim, 0o755),
-            "systemd/containerd.service": ((UNITS / "containerd.service").read_bytes(), 0o644),
-        },
-    ))
+    built.append(
+        resource_package.build(
+            out,
+            name="containerd",
+            type="cri",
+            version=CONTAINERD_VERSION,
+            arch=a,
+            files={
+                "bin/containerd": (sim, 0o755),
+                "bin/ctr": (sim, 0o755),
+                "bin/crictl": (sim, 0o755),
+                "systemd/containerd.service": ((UNITS / "containerd.service").read_bytes(), 0o644),
+            },
+        )
+    )
     operator = (MANIFESTS / "tigera-operator.yaml").read_text()
     operator = operator.replace("{operator_version}", TIGERA_OPERATOR_VERSION)
     calico_images = [
@@ -115,15 +128,36 @@ def build_packages(out: Path) -> list[Path]:
         f"docker.io/calico/kube-controllers:{CALICO_VERSION}",
         f"docker.io/calico/typha:{CALICO_VERSION}",
     ]
-    built.append(resource_package.build(
-        out, name="calico", type="cni", version=CALICO_VERSION, arch=a,
-        files={"manifests/tigera-operator.yaml": (operator.encode(), 0o644)},
-        images=calico_images, images_archive=image_archive(calico_images),
-    ))
-    nfs_images = [f"registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:{NFS_PROVISIONER_VERSION}"]
-    built.append(resource_package.build(
-        out, name="nfs-provisioner", type="csi", version=NFS_PROVISIONER_VERSION, arch=a,
-        files={"manifests/rbac.yaml": ((MANIFESTS / "nfs-provisioner-rbac.yaml").read_bytes(), 0o644)},
-        images=nfs_images, images_archive=image_archive(nfs_images),
-    ))
+    built.append(
+        resource_package.build(
+            out,
+            name="calico",
+            type="cni",
+            version=CALICO_VERSION,
+            arch=a,
+            files={"manifests/tigera-operator.yaml": (operator.encode(), 0o644)},
+            images=calico_images,
+            images_archive=image_archive(calico_images),
+        )
+    )
+    nfs_images = [
+        f"registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:{NFS_PROVISIONER_VERSION}"
+    ]
+    built.append(
+        resource_package.build(
+            out,
+            name="nfs-provisioner",
+            type="csi",
+            version=NFS_PROVISIONER_VERSION,
+            arch=a,
+            files={
+                "manifests/rbac.yaml": (
+                    (MANIFESTS / "nfs-provisioner-rbac.yaml").read_bytes(),
+                    0o644,
+                )
+            },
+            images=nfs_images,
+            images_archive=image_archive(nfs_images),
+        )
+    )
     return built

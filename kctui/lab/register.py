@@ -30,7 +30,9 @@ def _pin_host_keys(lab: Lab, store: Store) -> None:
     addresses = {h.address for h in lab.hosts}
     kept = []
     if path.exists():
-        kept = [line for line in path.read_text().splitlines() if line.split(" ", 1)[0] not in addresses]
+        kept = [
+            line for line in path.read_text().splitlines() if line.split(" ", 1)[0] not in addresses
+        ]
     lines = kept + [known_hosts_line(h) for h in lab.hosts]
     path.write_text("\n".join(lines) + "\n")
     path.chmod(0o600)

@@ -8,7 +8,9 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-APT_PACKAGES = "iproute2 openssh-server openssh-client sudo etcd-server etcd-client openssl python3-yaml"
+APT_PACKAGES = (
+    "iproute2 openssh-server openssh-client sudo etcd-server etcd-client openssl python3-yaml"
+)
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
@@ -42,9 +44,7 @@ def check_requirements() -> None:
             f"the lab needs {', '.join(missing)}, which is not installed: "
             f"apt-get install -y {APT_PACKAGES}"
         )
-    probe = subprocess.run(
-        [SYSTEM_PYTHON, "-c", "import yaml"], capture_output=True, check=False
-    )
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import yaml"], capture_output=True, check=False)
     if probe.returncode != 0:
         raise LabError(
             f"the lab's node tools need PyYAML for {SYSTEM_PYTHON}: "
@@ -53,9 +53,7 @@ def check_requirements() -> None:
 
 
 def run(args: Sequence[str], *, input: str | None = None, check: bool = True) -> str:
-    result = subprocess.run(
-        list(args), input=input, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run(list(args), input=input, capture_output=True, text=True, check=False)
     if check and result.returncode != 0:
         detail = (result.stderr or result.stdout).strip()
         raise LabError(f"{' '.join(args)} failed (exit {result.returncode}): {detail}")

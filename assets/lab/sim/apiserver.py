@@ -32,7 +32,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "kube-apiserver-lab"
 
     def log_message(self, fmt, *args):
-        sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
+        sys.stderr.write(f"{self.address_string()} {fmt % args}\n")
 
     def _send(self, code, body):
         data = json.dumps(body).encode()
@@ -75,11 +75,15 @@ class Handler(BaseHTTPRequestHandler):
                     if prefix:
                         return self._send(200, [{"key": k, "object": v} for k, v in etcd.list(key)])
                     obj = etcd.get(key)
-                    return self._send(200 if obj is not None else 404, obj or {"message": "NotFound"})
+                    return self._send(
+                        200 if obj is not None else 404, obj or {"message": "NotFound"}
+                    )
                 if method == "PUT":
                     obj = self._body()
                     meta = obj.setdefault("metadata", {})
-                    meta.setdefault("creationTimestamp", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+                    meta.setdefault(
+                        "creationTimestamp", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                    )
                     etcd.put(key, obj)
                     return self._send(200, obj)
                 if method == "DELETE":

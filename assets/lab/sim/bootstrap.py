@@ -51,7 +51,9 @@ def node_object(name, address, version, control_plane, taints, labels):
     all_labels = {
         "kubernetes.io/hostname": name,
         "kubernetes.io/os": "linux",
-        "kubernetes.io/arch": os.uname().machine.replace("x86_64", "amd64").replace("aarch64", "arm64"),
+        "kubernetes.io/arch": os.uname()
+        .machine.replace("x86_64", "amd64")
+        .replace("aarch64", "arm64"),
         **(labels or {}),
     }
     if control_plane:
@@ -65,7 +67,10 @@ def node_object(name, address, version, control_plane, taints, labels):
         "metadata": {"name": name, "labels": all_labels},
         "spec": {"taints": taints or []},
         "status": {
-            "addresses": [{"type": "InternalIP", "address": address}, {"type": "Hostname", "address": name}],
+            "addresses": [
+                {"type": "InternalIP", "address": address},
+                {"type": "Hostname", "address": name},
+            ],
             "nodeInfo": {"kubeletVersion": version},
         },
     }
@@ -76,7 +81,10 @@ def register_node(store, node):
     old = store.get(key)
     if old:
         # A node joining again keeps what operators set on it (labels), as Kubernetes does.
-        node["metadata"]["labels"] = {**old["metadata"].get("labels", {}), **node["metadata"]["labels"]}
+        node["metadata"]["labels"] = {
+            **old["metadata"].get("labels", {}),
+            **node["metadata"]["labels"],
+        }
     store.put(key, kube.stamped(node))
 
 
@@ -95,10 +103,17 @@ def handle(etcd, body, public_url):
     if not _valid(etcd, body.get("token", "")):
         return 401, {"message": "the bootstrap token is invalid or has expired"}
     name = body["node"]
-    register_node(etcd, node_object(
-        name, body["address"], body.get("kubeletVersion", ""), body.get("controlPlane", False),
-        body.get("taints"), body.get("labels"),
-    ))
+    register_node(
+        etcd,
+        node_object(
+            name,
+            body["address"],
+            body.get("kubeletVersion", ""),
+            body.get("controlPlane", False),
+            body.get("taints"),
+            body.get("labels"),
+        ),
+    )
     cert, key = _issue_kubelet_cert(name)
     with open(f"{pki.PKI}/ca.crt") as f:
         reply = {"ca": f.read(), "kubeletCert": cert, "kubeletKey": key, "server": public_url}
@@ -109,11 +124,15 @@ def handle(etcd, body, public_url):
     if body.get("controlPlane"):
         secret = etcd.get("/registry/secrets/kube-system/kubeadm-certs")
         if not secret:
-            return 400, {"message": "no uploaded certificates: run kubeadm init with --upload-certs"}
+            return 400, {
+                "message": "no uploaded certificates: run kubeadm init with --upload-certs"
+            }
         try:
             certs = json.loads(pki.decrypt(secret["data"]["certs"], body.get("certificateKey", "")))
         except (RuntimeError, ValueError):
-            return 401, {"message": "the certificate key does not decrypt the uploaded certificates"}
+            return 401, {
+                "message": "the certificate key does not decrypt the uploaded certificates"
+            }
         members = etcd.members()
         etcd.add_member(body["peerURL"])
         initial = [f"{m['name']}={m['peerURLs'][0]}" for m in members if m.get("name")]

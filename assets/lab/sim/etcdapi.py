@@ -1,4 +1,4 @@
-"""A small etcd v3 client over etcd's JSON gateway, with the TLS client certificates kubeadm makes."""
+"""A small etcd v3 client over its JSON gateway, with the TLS client certificates kubeadm makes."""
 
 import base64
 import json

@@ -4,6 +4,7 @@ systemctl keeps unit state per host and really runs ExecStart of units whose uni
 (that is how `systemctl start kubelet` starts the kubelet shim).
 """
 
+import contextlib
 import glob
 import os
 import re
@@ -48,7 +49,7 @@ def _unit_file(unit):
 
 def _parse_unit(path, unit):
     """ExecStart and environment from the unit file and its drop-ins, as systemd reads them."""
-    files = [path] + sorted(glob.glob(f"/etc/systemd/system/{unit}.d/*.conf"))
+    files = [path, *sorted(glob.glob(f"/etc/systemd/system/{unit}.d/*.conf"))]
     env, exec_start = {}, ""
     for f in files:
         with open(f) as fh:
@@ -118,16 +119,16 @@ def _start(unit, units):
         state["pid"], state["active"] = 0, True
         return 0
     argv = _expand(exec_start, {**os.environ, **env})
-    log = open(f"/var/log/kctui-lab/{unit}.log", "ab")
-    proc = subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-        env={**os.environ, **env},
-        cwd="/",
-    )
+    with open(f"/var/log/kctui-lab/{unit}.log", "ab") as log:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            env={**os.environ, **env},
+            cwd="/",
+        )
     state["pid"], state["active"] = proc.pid, True
     return 0
 
@@ -136,10 +137,8 @@ def _stop(unit, units):
     state = units.setdefault(unit, {})
     pid = state.get("pid")
     if _alive(pid):
-        try:
+        with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGTERM)
-        except OSError:
-            pass
         deadline = time.time() + 10
         while _alive(pid) and time.time() < deadline:
             time.sleep(0.05)

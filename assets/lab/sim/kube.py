@@ -48,21 +48,44 @@ KINDS = {
     "Pod": ("pods", True),
 }
 ALIASES = {
-    "ns": "Namespace", "namespace": "Namespace", "namespaces": "Namespace",
-    "no": "Node", "node": "Node", "nodes": "Node",
-    "sc": "StorageClass", "storageclass": "StorageClass", "storageclasses": "StorageClass",
-    "deploy": "Deployment", "deployment": "Deployment", "deployments": "Deployment",
-    "ds": "DaemonSet", "daemonset": "DaemonSet", "daemonsets": "DaemonSet",
-    "cm": "ConfigMap", "configmap": "ConfigMap", "configmaps": "ConfigMap",
-    "secret": "Secret", "secrets": "Secret",
-    "svc": "Service", "service": "Service", "services": "Service",
-    "sa": "ServiceAccount", "serviceaccount": "ServiceAccount",
-    "po": "Pod", "pod": "Pod", "pods": "Pod",
-    "installation": "Installation", "installations": "Installation",
+    "ns": "Namespace",
+    "namespace": "Namespace",
+    "namespaces": "Namespace",
+    "no": "Node",
+    "node": "Node",
+    "nodes": "Node",
+    "sc": "StorageClass",
+    "storageclass": "StorageClass",
+    "storageclasses": "StorageClass",
+    "deploy": "Deployment",
+    "deployment": "Deployment",
+    "deployments": "Deployment",
+    "ds": "DaemonSet",
+    "daemonset": "DaemonSet",
+    "daemonsets": "DaemonSet",
+    "cm": "ConfigMap",
+    "configmap": "ConfigMap",
+    "configmaps": "ConfigMap",
+    "secret": "Secret",
+    "secrets": "Secret",
+    "svc": "Service",
+    "service": "Service",
+    "services": "Service",
+    "sa": "ServiceAccount",
+    "serviceaccount": "ServiceAccount",
+    "po": "Pod",
+    "pod": "Pod",
+    "pods": "Pod",
+    "installation": "Installation",
+    "installations": "Installation",
     "installations.operator.tigera.io": "Installation",
-    "ippool": "IPPool", "ippools": "IPPool", "ippools.crd.projectcalico.org": "IPPool",
-    "crd": "CustomResourceDefinition", "crds": "CustomResourceDefinition",
-    "clusterrole": "ClusterRole", "clusterrolebinding": "ClusterRoleBinding",
+    "ippool": "IPPool",
+    "ippools": "IPPool",
+    "ippools.crd.projectcalico.org": "IPPool",
+    "crd": "CustomResourceDefinition",
+    "crds": "CustomResourceDefinition",
+    "clusterrole": "ClusterRole",
+    "clusterrolebinding": "ClusterRoleBinding",
 }
 
 
@@ -92,7 +115,8 @@ def stamped(obj):
     import time
 
     obj.setdefault("metadata", {}).setdefault(
-        "creationTimestamp", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        "creationTimestamp", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    )
     return obj
 
 
@@ -101,10 +125,18 @@ def kubeconfig(server, ca_pem, cert_pem, key_pem, user, cluster="kubernetes"):
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": cluster, "cluster": {
-            "server": server, "certificate-authority-data": enc(ca_pem)}}],
-        "users": [{"name": user, "user": {
-            "client-certificate-data": enc(cert_pem), "client-key-data": enc(key_pem)}}],
+        "clusters": [
+            {
+                "name": cluster,
+                "cluster": {"server": server, "certificate-authority-data": enc(ca_pem)},
+            }
+        ],
+        "users": [
+            {
+                "name": user,
+                "user": {"client-certificate-data": enc(cert_pem), "client-key-data": enc(key_pem)},
+            }
+        ],
         "contexts": [{"name": f"{user}@{cluster}", "context": {"cluster": cluster, "user": user}}],
         "current-context": f"{user}@{cluster}",
     }
@@ -130,9 +162,11 @@ class Client:
         ca = os.path.join(self._dir, "ca.crt")
         cert = os.path.join(self._dir, "client.crt")
         key = os.path.join(self._dir, "client.key")
-        for path, field in ((ca, cluster["certificate-authority-data"]),
-                            (cert, user["client-certificate-data"]),
-                            (key, user["client-key-data"])):
+        for path, field in (
+            (ca, cluster["certificate-authority-data"]),
+            (cert, user["client-certificate-data"]),
+            (key, user["client-key-data"]),
+        ):
             with open(path, "wb") as f:
                 f.write(base64.b64decode(field))
         self.ctx = ssl.create_default_context(cafile=ca)
@@ -168,4 +202,3 @@ class Client:
         if status != 200:
             raise SystemExit(f"error: the server answered {status}: {body}")
         return [(item["key"], item["object"]) for item in body]
-

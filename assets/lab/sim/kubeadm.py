@@ -26,9 +26,14 @@ def main(args):
         return 0
     verb, rest = args[0], args[1:]
     handler = {
-        "init": init, "join": kubeadm_join.join, "reset": kubeadm_join.reset,
-        "token": kubeadm_ops.token, "certs": kubeadm_ops.certs, "upgrade": kubeadm_ops.upgrade,
-        "version": kubeadm_ops.version, "config": kubeadm_ops.config,
+        "init": init,
+        "join": kubeadm_join.join,
+        "reset": kubeadm_join.reset,
+        "token": kubeadm_ops.token,
+        "certs": kubeadm_ops.certs,
+        "upgrade": kubeadm_ops.upgrade,
+        "version": kubeadm_ops.version,
+        "config": kubeadm_ops.config,
     }.get(verb)
     if handler is None:
         print(f'unknown command "{verb}" for "kubeadm"', file=sys.stderr)
@@ -53,7 +58,8 @@ def init(args):
     if kube.K8S_VERSION and kc.minor(version) > kc.minor(kube.K8S_VERSION):
         raise kc.ConfigError(
             f"this version of kubeadm only supports deploying clusters with the control plane "
-            f"version <= {kube.K8S_VERSION}. Current version: {version}")
+            f"version <= {kube.K8S_VERSION}. Current version: {version}"
+        )
     init_cfg = docs.get("InitConfiguration", {})
     address = kc.require(init_cfg, "localAPIEndpoint.advertiseAddress", "InitConfiguration")
     port = int(init_cfg.get("localAPIEndpoint", {}).get("bindPort", 6443))
@@ -64,12 +70,21 @@ def init(args):
                 try:
                     ipaddress.ip_network(cidr.strip())
                 except ValueError:
-                    raise kc.ConfigError(f"networking.{field}: {cidr!r} is not a valid CIDR") from None
-    kc_common.preflight(args, kc_common.runtime_checks() + [
-        ("FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml",
-         "/etc/kubernetes/manifests/kube-apiserver.yaml already exists")
-        for _ in [0] if os.path.exists("/etc/kubernetes/manifests/kube-apiserver.yaml")
-    ])
+                    raise kc.ConfigError(
+                        f"networking.{field}: {cidr!r} is not a valid CIDR"
+                    ) from None
+    kc_common.preflight(
+        args,
+        kc_common.runtime_checks()
+        + [
+            (
+                "FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml",
+                "/etc/kubernetes/manifests/kube-apiserver.yaml already exists",
+            )
+            for _ in [0]
+            if os.path.exists("/etc/kubernetes/manifests/kube-apiserver.yaml")
+        ],
+    )
     reg = init_cfg.get("nodeRegistration", {})
     node = reg.get("name") or os.uname().nodename
     endpoint = cluster.get("controlPlaneEndpoint") or f"{address}:{port}"
@@ -86,11 +101,19 @@ def init(args):
     pki.control_plane_certs(node, address, sans, service_ip, endpoint_host)
     server = f"https://{endpoint}"
     kc_common.admin_kubeconfig(server)
-    kc_common.admin_kubeconfig(f"https://{address}:{port}", f"system:node:{node}", ("system:nodes",),
-                      kube.KUBELET_CONF)
+    kc_common.admin_kubeconfig(
+        f"https://{address}:{port}", f"system:node:{node}", ("system:nodes",), kube.KUBELET_CONF
+    )
     print("[control-plane] Creating static Pod manifests")
-    manifests.write_control_plane(cluster, address, port, node, data_dir,
-                                  initial_cluster=f"{node}=https://{address}:2380", state="new")
+    manifests.write_control_plane(
+        cluster,
+        address,
+        port,
+        node,
+        data_dir,
+        initial_cluster=f"{node}=https://{address}:2380",
+        state="new",
+    )
     manifests.write_kubelet_config(docs.get("KubeletConfiguration", {}), reg, address)
     print("[kubelet-start] Starting the kubelet")
     kc_common.systemctl("restart", "kubelet")
@@ -104,20 +127,32 @@ def init(args):
     join_cmd = kc_common.join_command(endpoint, tok)
     cert_key = ""
     if "--upload-certs" in args:
-        cert_key = kc_common.opt(args, "--certificate-key") or init_cfg.get("certificateKey") or secrets.token_hex(32)
+        cert_key = (
+            kc_common.opt(args, "--certificate-key")
+            or init_cfg.get("certificateKey")
+            or secrets.token_hex(32)
+        )
         blob = json.dumps(bootstrap.encode_certs(pki.SHARED_CERTS)).encode()
-        etcd.put("/registry/secrets/kube-system/kubeadm-certs", {
-            "apiVersion": "v1", "kind": "Secret",
-            "metadata": {"name": "kubeadm-certs", "namespace": "kube-system"},
-            "data": {"certs": pki.encrypt(blob, cert_key)},
-        })
+        etcd.put(
+            "/registry/secrets/kube-system/kubeadm-certs",
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "kubeadm-certs", "namespace": "kube-system"},
+                "data": {"certs": pki.encrypt(blob, cert_key)},
+            },
+        )
         print(f"[upload-certs] Using certificate key:\n{cert_key}")
     os.makedirs("/root/.kube", exist_ok=True)
     shutil.copy(kube.ADMIN_CONF, "/root/.kube/config")
     print("\nYour Kubernetes control-plane has initialized successfully!\n")
     if cert_key:
-        print("You can now join any number of control-plane nodes running the following command "
-              f"on each as root:\n\n  {join_cmd} --control-plane --certificate-key {cert_key}\n")
-    print("Then you can join any number of worker nodes by running the following on each as "
-          f"root:\n\n{join_cmd}")
+        print(
+            "You can now join any number of control-plane nodes running the following command "
+            f"on each as root:\n\n  {join_cmd} --control-plane --certificate-key {cert_key}\n"
+        )
+    print(
+        "Then you can join any number of worker nodes by running the following on each as "
+        f"root:\n\n{join_cmd}"
+    )
     return 0

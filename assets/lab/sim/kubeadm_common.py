@@ -45,9 +45,12 @@ def preflight(args, checks):
     errors = [(name, msg) for name, msg in checks if name.lower() not in skip and "all" not in skip]
     if errors:
         lines = "\n".join(f"\t[ERROR {name}]: {msg}" for name, msg in errors)
-        print(f"error execution phase preflight: [preflight] Some fatal errors occurred:\n{lines}\n"
-              "[preflight] If you know what you are doing, you can make a check non-fatal with "
-              "`--ignore-preflight-errors=...`", file=sys.stderr)
+        print(
+            f"error execution phase preflight: [preflight] Some fatal errors occurred:\n{lines}\n"
+            "[preflight] If you know what you are doing, you can make a check non-fatal with "
+            "`--ignore-preflight-errors=...`",
+            file=sys.stderr,
+        )
         sys.exit(1)
 
 
@@ -63,7 +66,9 @@ def runtime_checks():
         pid = units.get(unit, {}).get("pid")
         if pid and os.path.exists(f"/proc/{pid}"):
             return checks
-    checks.append(("CRI", "container runtime is not running: no containerd or docker service active"))
+    checks.append(
+        ("CRI", "container runtime is not running: no containerd or docker service active")
+    )
     return checks
 
 
@@ -82,8 +87,12 @@ def wait(what, check, timeout=60):
 
 
 def local_etcd():
-    return etcdapi.Etcd("https://127.0.0.1:2379", f"{PKI}/etcd/ca.crt",
-                        f"{PKI}/apiserver-etcd-client.crt", f"{PKI}/apiserver-etcd-client.key")
+    return etcdapi.Etcd(
+        "https://127.0.0.1:2379",
+        f"{PKI}/etcd/ca.crt",
+        f"{PKI}/apiserver-etcd-client.crt",
+        f"{PKI}/apiserver-etcd-client.key",
+    )
 
 
 def new_token():
@@ -97,11 +106,14 @@ def read(path):
         return f.read()
 
 
-def admin_kubeconfig(server, name="kubernetes-admin", orgs=("kubeadm:cluster-admins",),
-                      path=kube.ADMIN_CONF):
+def admin_kubeconfig(
+    server, name="kubernetes-admin", orgs=("kubeadm:cluster-admins",), path=kube.ADMIN_CONF
+):
     base = f"{PKI}/.{name}"
     pki.issue(base, f"{PKI}/ca", name, orgs=orgs)
-    cfg = kube.kubeconfig(server, read(f"{PKI}/ca.crt"), read(base + ".crt"), read(base + ".key"), name)
+    cfg = kube.kubeconfig(
+        server, read(f"{PKI}/ca.crt"), read(base + ".crt"), read(base + ".key"), name
+    )
     os.unlink(base + ".crt")
     os.unlink(base + ".key")
     kube.write_yaml(path, cfg)
@@ -119,7 +131,9 @@ def api_healthy(address, port):
     ctx = ssl.create_default_context(cafile=f"{PKI}/ca.crt")
     ctx.check_hostname = False
     try:
-        with urllib.request.urlopen(f"https://{address}:{port}/healthz", context=ctx, timeout=2) as r:
+        with urllib.request.urlopen(
+            f"https://{address}:{port}/healthz", context=ctx, timeout=2
+        ) as r:
             return r.status == 200
     except OSError:
         return False

@@ -8,13 +8,12 @@ import ssl
 import sys
 import urllib.request
 
-import yaml
-
 import kube
 import kubeadm_common as c
 import kubeadm_config as kc
 import manifests
 import pki
+import yaml
 
 PKI = pki.PKI
 
@@ -30,7 +29,8 @@ def _discover(endpoint, ca_hashes, unsafe):
     if not unsafe and actual not in ca_hashes:
         raise kc.ConfigError(
             f"cluster CA found in cluster-info does not match any of the pinned public keys "
-            f"({', '.join(ca_hashes)}); its hash is {actual}")
+            f"({', '.join(ca_hashes)}); its hash is {actual}"
+        )
     return ca
 
 
@@ -41,8 +41,12 @@ def _bootstrap(endpoint, ca, body):
     ctx = ssl.create_default_context(cafile=ca_file)
     ctx.check_hostname = False
     os.unlink(ca_file)
-    req = urllib.request.Request(f"https://{endpoint}/bootstrap", data=json.dumps(body).encode(),
-                                 method="POST", headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"https://{endpoint}/bootstrap",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
             return json.loads(r.read())
@@ -55,30 +59,67 @@ def join(args):
     path = c.opt(args, "--config")
     cfg = kc.load(path, kube.K8S_VERSION).get("JoinConfiguration", {}) if path else {}
     discovery = cfg.get("discovery", {}).get("bootstrapToken", {})
-    pos = c.positional(args, {"--token", "--discovery-token-ca-cert-hash", "--certificate-key",
-                              "--config", "--node-name", "--apiserver-advertise-address",
-                              "--ignore-preflight-errors", "--cri-socket"})
+    pos = c.positional(
+        args,
+        {
+            "--token",
+            "--discovery-token-ca-cert-hash",
+            "--certificate-key",
+            "--config",
+            "--node-name",
+            "--apiserver-advertise-address",
+            "--ignore-preflight-errors",
+            "--cri-socket",
+        },
+    )
     endpoint = (pos[0] if pos else "") or discovery.get("apiServerEndpoint", "")
-    token = c.opt(args, "--token") or discovery.get("token") or cfg.get("discovery", {}).get("tlsBootstrapToken")
-    hashes = [c.opt(args, "--discovery-token-ca-cert-hash")] if c.opt(args, "--discovery-token-ca-cert-hash") else discovery.get("caCertHashes", [])
-    unsafe = "--discovery-token-unsafe-skip-ca-verification" in args or discovery.get("unsafeSkipCAVerification")
+    token = (
+        c.opt(args, "--token")
+        or discovery.get("token")
+        or cfg.get("discovery", {}).get("tlsBootstrapToken")
+    )
+    hashes = (
+        [c.opt(args, "--discovery-token-ca-cert-hash")]
+        if c.opt(args, "--discovery-token-ca-cert-hash")
+        else discovery.get("caCertHashes", [])
+    )
+    unsafe = "--discovery-token-unsafe-skip-ca-verification" in args or discovery.get(
+        "unsafeSkipCAVerification"
+    )
     control_plane = "--control-plane" in args or "controlPlane" in cfg
     if not endpoint or not token:
         raise kc.ConfigError("kubeadm join needs the API server endpoint and --token")
     if not hashes and not unsafe:
-        raise kc.ConfigError("--discovery-token-ca-cert-hash is required (or --discovery-token-unsafe-skip-ca-verification)")
-    c.preflight(args, c.runtime_checks() + [
-        ("FileAvailable--etc-kubernetes-kubelet.conf", f"{kube.KUBELET_CONF} already exists")
-        for _ in [0] if os.path.exists(kube.KUBELET_CONF)
-    ])
+        raise kc.ConfigError(
+            "--discovery-token-ca-cert-hash is required "
+            "(or --discovery-token-unsafe-skip-ca-verification)"
+        )
+    c.preflight(
+        args,
+        c.runtime_checks()
+        + [
+            ("FileAvailable--etc-kubernetes-kubelet.conf", f"{kube.KUBELET_CONF} already exists")
+            for _ in [0]
+            if os.path.exists(kube.KUBELET_CONF)
+        ],
+    )
     reg = cfg.get("nodeRegistration", {})
     node = c.opt(args, "--node-name") or reg.get("name") or os.uname().nodename
     cp = cfg.get("controlPlane") or {}
-    address = (c.opt(args, "--apiserver-advertise-address")
-               or cp.get("localAPIEndpoint", {}).get("advertiseAddress") or _node_ip())
+    address = (
+        c.opt(args, "--apiserver-advertise-address")
+        or cp.get("localAPIEndpoint", {}).get("advertiseAddress")
+        or _node_ip()
+    )
     ca = _discover(endpoint, hashes, unsafe)
-    body = {"token": token, "node": node, "address": address, "controlPlane": control_plane,
-            "kubeletVersion": kube.K8S_VERSION, "taints": reg.get("taints") if "taints" in reg else None}
+    body = {
+        "token": token,
+        "node": node,
+        "address": address,
+        "controlPlane": control_plane,
+        "kubeletVersion": kube.K8S_VERSION,
+        "taints": reg.get("taints") if "taints" in reg else None,
+    }
     if control_plane:
         body["certificateKey"] = c.opt(args, "--certificate-key") or cp.get("certificateKey", "")
         body["peerURL"] = f"https://{address}:2380"
@@ -87,15 +128,26 @@ def join(args):
     os.makedirs(PKI, exist_ok=True)
     with open(f"{PKI}/ca.crt", "wb") as f:
         f.write(ca)
-    kube.write_yaml(kube.KUBELET_CONF, kube.kubeconfig(
-        f"https://{endpoint}", ca, reply["kubeletCert"].encode(), reply["kubeletKey"].encode(), f"system:node:{node}"))
+    kube.write_yaml(
+        kube.KUBELET_CONF,
+        kube.kubeconfig(
+            f"https://{endpoint}",
+            ca,
+            reply["kubeletCert"].encode(),
+            reply["kubeletKey"].encode(),
+            f"system:node:{node}",
+        ),
+    )
     kubelet_doc = yaml.safe_load(reply.get("kubeletConfiguration") or "{}") or {}
     if control_plane:
         _join_control_plane(reply, node, address, endpoint)
     manifests.write_kubelet_config(kubelet_doc, reg, address)
     print("[kubelet-start] Starting the kubelet")
     c.systemctl("restart", "kubelet")
-    print("\nThis node has joined the cluster" + (" and a new control plane instance was created" if control_plane else ""))
+    print(
+        "\nThis node has joined the cluster"
+        + (" and a new control plane instance was created" if control_plane else "")
+    )
     return 0
 
 
@@ -113,11 +165,23 @@ def _join_control_plane(reply, node, address, endpoint):
     import ipaddress
 
     service_ip = str(next(ipaddress.ip_network(services.strip()).hosts()))
-    pki.control_plane_certs(node, address, cluster.get("apiServer", {}).get("certSANs", []),
-                            service_ip, endpoint.rsplit(":", 1)[0])
+    pki.control_plane_certs(
+        node,
+        address,
+        cluster.get("apiServer", {}).get("certSANs", []),
+        service_ip,
+        endpoint.rsplit(":", 1)[0],
+    )
     data_dir = cluster.get("etcd", {}).get("local", {}).get("dataDir", "/var/lib/etcd")
-    manifests.write_control_plane(cluster, address, 6443, node, data_dir,
-                                  initial_cluster=reply["initialCluster"], state="existing")
+    manifests.write_control_plane(
+        cluster,
+        address,
+        6443,
+        node,
+        data_dir,
+        initial_cluster=reply["initialCluster"],
+        state="existing",
+    )
     c.admin_kubeconfig(f"https://{endpoint}")
     os.makedirs("/root/.kube", exist_ok=True)
     shutil.copy(kube.ADMIN_CONF, "/root/.kube/config")
@@ -126,15 +190,21 @@ def _join_control_plane(reply, node, address, endpoint):
 def _node_ip():
     import subprocess
 
-    out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"],
-                         capture_output=True, text=True, check=False).stdout.split()
+    out = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show", "scope", "global"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
     return out[3].split("/")[0] if len(out) > 3 else "127.0.0.1"
 
 
 def reset(args):
     if "-f" not in args and "--force" not in args:
-        print("[reset] Are you sure? Pass -f to reset without asking (the lab does not prompt).",
-              file=sys.stderr)
+        print(
+            "[reset] Are you sure? Pass -f to reset without asking (the lab does not prompt).",
+            file=sys.stderr,
+        )
         return 1
     data_dir = _etcd_data_dir()
     if data_dir and os.path.exists(f"{PKI}/apiserver-etcd-client.crt"):
@@ -150,8 +220,14 @@ def reset(args):
         except (OSError, ValueError):
             pass
     c.wait("static pods to stop", lambda: not _any_pod_alive(), timeout=15)
-    for path in ("/etc/kubernetes/manifests", PKI, "/var/lib/kubelet", "/root/.kube",
-                 "/etc/cni/net.d", data_dir or "/var/lib/etcd"):
+    for path in (
+        "/etc/kubernetes/manifests",
+        PKI,
+        "/var/lib/kubelet",
+        "/root/.kube",
+        "/etc/cni/net.d",
+        data_dir or "/var/lib/etcd",
+    ):
         _clear(path)
     for conf in glob.glob("/etc/kubernetes/*.conf"):
         os.unlink(conf)

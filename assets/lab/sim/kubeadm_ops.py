@@ -3,18 +3,24 @@
 import os
 import sys
 
-import yaml
-
 import bootstrap
 import kube
 import kubeadm_common as c
 import kubeadm_config as kc
 import manifests
 import pki
+import yaml
 
 PKI = pki.PKI
-LEAF_CERTS = ("apiserver", "apiserver-kubelet-client", "front-proxy-client", "etcd/server",
-              "etcd/peer", "etcd/healthcheck-client", "apiserver-etcd-client")
+LEAF_CERTS = (
+    "apiserver",
+    "apiserver-kubelet-client",
+    "front-proxy-client",
+    "etcd/server",
+    "etcd/peer",
+    "etcd/healthcheck-client",
+    "apiserver-etcd-client",
+)
 
 
 def _client():
@@ -43,7 +49,7 @@ def token(args):
     tok = c.new_token()
     bootstrap.store_token(client, tok)
     if "--print-join-command" in args:
-        status, info = client.get("/registry/configmaps/kube-public/cluster-info")
+        _status, info = client.get("/registry/configmaps/kube-public/cluster-info")
         endpoint = info["data"]["server"].split("://", 1)[1]
         print(c.join_command(endpoint, tok))
     else:
@@ -54,7 +60,7 @@ def token(args):
 def certs(args):
     if args[:1] == ["check-expiration"]:
         print("CERTIFICATE                EXPIRES")
-        for name in LEAF_CERTS + ("ca", "etcd/ca", "front-proxy-ca"):
+        for name in (*LEAF_CERTS, "ca", "etcd/ca", "front-proxy-ca"):
             path = f"{PKI}/{name}.crt"
             if os.path.exists(path):
                 print(f"{name:<26} {pki.not_after(path)}")
@@ -65,17 +71,27 @@ def certs(args):
         cluster = _cluster_config(client)
         import ipaddress
 
-        services = str(cluster.get("networking", {}).get("serviceSubnet", "10.96.0.0/12")).split(",")[0]
+        services = str(cluster.get("networking", {}).get("serviceSubnet", "10.96.0.0/12")).split(
+            ","
+        )[0]
         service_ip = str(next(ipaddress.ip_network(services.strip()).hosts()))
         address = client.server.split("://", 1)[1].rsplit(":", 1)[0]
         node = os.uname().nodename
         endpoint = (cluster.get("controlPlaneEndpoint") or "").rsplit(":", 1)[0]
         if target != "all":
             raise kc.ConfigError("the lab renews all certificates at once: kubeadm certs renew all")
-        pki.control_plane_certs(node, _advertise() or address, cluster.get("apiServer", {}).get("certSANs", []),
-                                service_ip, endpoint)
-        print("Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, "
-              "kube-scheduler and etcd, so that they can use the new certificates.")
+        pki.control_plane_certs(
+            node,
+            _advertise() or address,
+            cluster.get("apiServer", {}).get("certSANs", []),
+            service_ip,
+            endpoint,
+        )
+        print(
+            "Done renewing certificates. You must restart the kube-apiserver, "
+            "kube-controller-manager, "
+            "kube-scheduler and etcd, so that they can use the new certificates."
+        )
         return 0
     print("usage: kubeadm certs check-expiration | renew all", file=sys.stderr)
     return 1
@@ -111,16 +127,30 @@ def upgrade(args):
         cluster = _cluster_config(client)
         current = cluster["kubernetesVersion"]
         if kc.minor(target) > kc.minor(kube.K8S_VERSION):
-            raise kc.ConfigError(f"the upgrade target {target} is newer than this kubeadm ({kube.K8S_VERSION}); install the {target} package first")
+            raise kc.ConfigError(
+                f"the upgrade target {target} is newer than this kubeadm ({kube.K8S_VERSION}); "
+                f"install the {target} package first"
+            )
         if kc.minor(target)[1] - kc.minor(current)[1] > 1:
-            raise kc.ConfigError(f"specified version to upgrade to {target} is too high; kubeadm can upgrade only 1 minor version at a time")
+            raise kc.ConfigError(
+                f"specified version to upgrade to {target} is too high; "
+                "kubeadm can upgrade only 1 minor version at a time"
+            )
         if kc.minor(target) < kc.minor(current):
-            raise kc.ConfigError(f"specified version to upgrade to {target} is lower than the cluster version {current}")
+            raise kc.ConfigError(
+                f"specified version to upgrade to {target} is lower than "
+                f"the cluster version {current}"
+            )
         cluster["kubernetesVersion"] = target
-        client.put("/registry/configmaps/kube-system/kubeadm-config", {
-            "apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": "kubeadm-config", "namespace": "kube-system"},
-            "data": {"ClusterConfiguration": yaml.safe_dump(cluster)}})
+        client.put(
+            "/registry/configmaps/kube-system/kubeadm-config",
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "kubeadm-config", "namespace": "kube-system"},
+                "data": {"ClusterConfiguration": yaml.safe_dump(cluster)},
+            },
+        )
         _set_manifest_versions(target, cluster)
         print(f'[upgrade/successful] SUCCESS! Your cluster was upgraded to "{target}". Enjoy!')
         return 0
@@ -132,7 +162,9 @@ def upgrade(args):
         return 0
     if args[:1] == ["plan"]:
         cluster = _cluster_config(_client())
-        print(f"Cluster version: {cluster['kubernetesVersion']}\nkubeadm version: {kube.K8S_VERSION}")
+        print(
+            f"Cluster version: {cluster['kubernetesVersion']}\nkubeadm version: {kube.K8S_VERSION}"
+        )
         return 0
     print("usage: kubeadm upgrade apply VERSION | node | plan", file=sys.stderr)
     return 1

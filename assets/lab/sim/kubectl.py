@@ -5,9 +5,8 @@ import os
 import sys
 import time
 
-import yaml
-
 import kube
+import yaml
 
 NOT_READY_AFTER = 20.0  # seconds without a kubelet heartbeat
 
@@ -15,8 +14,20 @@ NOT_READY_AFTER = 20.0  # seconds without a kubelet heartbeat
 class Args:
     def __init__(self, argv):
         self.words, self.flags, self.files = [], {}, []
-        takes = {"-n", "--namespace", "-o", "--output", "--kubeconfig", "-f", "--filename",
-                 "-l", "--selector", "--for", "--timeout", "--context"}
+        takes = {
+            "-n",
+            "--namespace",
+            "-o",
+            "--output",
+            "--kubeconfig",
+            "-f",
+            "--filename",
+            "-l",
+            "--selector",
+            "--for",
+            "--timeout",
+            "--context",
+        }
         i = 0
         while i < len(argv):
             a = argv[i]
@@ -33,7 +44,9 @@ class Args:
             i += 1
 
     def _set(self, k, v):
-        k = {"-n": "--namespace", "-o": "--output", "-f": "--filename", "-l": "--selector"}.get(k, k)
+        k = {"-n": "--namespace", "-o": "--output", "-f": "--filename", "-l": "--selector"}.get(
+            k, k
+        )
         if k == "--filename":
             self.files.append(v)
         else:
@@ -52,15 +65,27 @@ def main(argv):
     if verb == "version":
         print(f"Client Version: {kube.K8S_VERSION}")
         return 0
-    config = a.get("--kubeconfig") or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+    config = (
+        a.get("--kubeconfig")
+        or os.environ.get("KUBECONFIG")
+        or os.path.expanduser("~/.kube/config")
+    )
     if not os.path.exists(config):
         print("error: no kubeconfig: pass --kubeconfig or set KUBECONFIG", file=sys.stderr)
         return 1
     client = kube.Client(config)
     handler = {
-        "get": cmd_get, "create": cmd_create, "apply": cmd_apply, "delete": cmd_delete,
-        "label": cmd_label, "taint": cmd_taint, "cordon": cmd_cordon, "uncordon": cmd_uncordon,
-        "drain": cmd_drain, "wait": cmd_wait, "cluster-info": cmd_cluster_info,
+        "get": cmd_get,
+        "create": cmd_create,
+        "apply": cmd_apply,
+        "delete": cmd_delete,
+        "label": cmd_label,
+        "taint": cmd_taint,
+        "cordon": cmd_cordon,
+        "uncordon": cmd_uncordon,
+        "drain": cmd_drain,
+        "wait": cmd_wait,
+        "cluster-info": cmd_cluster_info,
     }.get(verb)
     if handler is None:
         print(f'error: unknown command "{verb}" for "kubectl"', file=sys.stderr)
@@ -105,7 +130,11 @@ def _fetch(client, kind, names, a):
     selector = a.get("--selector")
     if selector:
         want = dict(p.split("=", 1) for p in selector.split(","))
-        objs = [o for o in objs if all(o["metadata"].get("labels", {}).get(k) == v for k, v in want.items())]
+        objs = [
+            o
+            for o in objs
+            if all(o["metadata"].get("labels", {}).get(k) == v for k, v in want.items())
+        ]
     return objs
 
 
@@ -129,14 +158,32 @@ def _age(obj):
 def _row(kind, o, wide):
     m = o["metadata"]
     if kind == "Node":
-        roles = ",".join(sorted(k.split("/", 1)[1] for k in m.get("labels", {})
-                                if k.startswith("node-role.kubernetes.io/"))) or "<none>"
+        roles = (
+            ",".join(
+                sorted(
+                    k.split("/", 1)[1]
+                    for k in m.get("labels", {})
+                    if k.startswith("node-role.kubernetes.io/")
+                )
+            )
+            or "<none>"
+        )
         status = "Ready" if _ready(o) else "NotReady"
         if o.get("spec", {}).get("unschedulable"):
             status += ",SchedulingDisabled"
-        row = [m["name"], status, roles, _age(o), o.get("status", {}).get("nodeInfo", {}).get("kubeletVersion", "")]
+        row = [
+            m["name"],
+            status,
+            roles,
+            _age(o),
+            o.get("status", {}).get("nodeInfo", {}).get("kubeletVersion", ""),
+        ]
         if wide:
-            ips = [x["address"] for x in o.get("status", {}).get("addresses", []) if x["type"] == "InternalIP"]
+            ips = [
+                x["address"]
+                for x in o.get("status", {}).get("addresses", [])
+                if x["type"] == "InternalIP"
+            ]
             row.append(ips[0] if ips else "<none>")
         return row
     return [m["name"], _age(o)]
@@ -147,8 +194,15 @@ def cmd_get(client, a):
     objs = _fetch(client, kind, names, a)
     output = a.get("--output", "")
     if output == "json" or output == "yaml":
-        value = objs[0] if names and len(objs) == 1 else {"apiVersion": "v1", "kind": "List", "items": objs}
-        print(json.dumps(value, indent=2) if output == "json" else yaml.safe_dump(value), end="\n" if output == "json" else "")
+        value = (
+            objs[0]
+            if names and len(objs) == 1
+            else {"apiVersion": "v1", "kind": "List", "items": objs}
+        )
+        print(
+            json.dumps(value, indent=2) if output == "json" else yaml.safe_dump(value),
+            end="\n" if output == "json" else "",
+        )
         return 0
     if output == "name":
         for o in objs:
@@ -163,7 +217,10 @@ def cmd_get(client, a):
         return 0
     if not objs:
         ns = _ns(a, kind)
-        print(f"No resources found in {ns} namespace." if ns else "No resources found", file=sys.stderr)
+        print(
+            f"No resources found in {ns} namespace." if ns else "No resources found",
+            file=sys.stderr,
+        )
         return 0
     head = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"] if kind == "Node" else ["NAME", "AGE"]
     if kind == "Node" and output == "wide":
@@ -173,13 +230,17 @@ def cmd_get(client, a):
         rows = rows[1:]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        print("   ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+        print("   ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)).rstrip())
     return 0
 
 
 def _documents(files):
     for f in files:
-        text = sys.stdin.read() if f == "-" else open(f).read()
+        if f == "-":
+            text = sys.stdin.read()
+        else:
+            with open(f) as fh:
+                text = fh.read()
         for doc in yaml.safe_load_all(text):
             if not doc:
                 continue
@@ -196,7 +257,9 @@ def _save(client, obj, a, verb):
         meta.setdefault("namespace", a.get("--namespace", "default"))
     key = kube.registry_key(kind, meta["name"], meta.get("namespace"))
     if verb == "create" and client.get(key)[0] == 200:
-        raise SystemExit(f'Error from server (AlreadyExists): {kind.lower()}s "{meta["name"]}" already exists')
+        raise SystemExit(
+            f'Error from server (AlreadyExists): {kind.lower()}s "{meta["name"]}" already exists'
+        )
     status, _ = client.get(key)
     client.put(key, obj)
     noun = kube.resource_of(kind)[0].split("/")[-1].rstrip("s")
@@ -210,7 +273,12 @@ def cmd_create(client, a):
             _save(client, obj, a, "create")
         return 0
     if len(a.words) >= 2 and kube.kind_of(a.words[0]) == "Namespace":
-        _save(client, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": a.words[1]}}, a, "create")
+        _save(
+            client,
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": a.words[1]}},
+            a,
+            "create",
+        )
         return 0
     print("error: kubectl create: give -f FILE or 'namespace NAME'", file=sys.stderr)
     return 1
@@ -230,7 +298,9 @@ def _delete(client, kind, name, ns, ignore_missing):
     if client.get(key)[0] != 200:
         if ignore_missing:
             return
-        raise SystemExit(f'Error from server (NotFound): {kube.resource_of(kind)[0]} "{name}" not found')
+        raise SystemExit(
+            f'Error from server (NotFound): {kube.resource_of(kind)[0]} "{name}" not found'
+        )
     client.delete(key)
     if kind == "Namespace":
         for k, _ in client.list("/registry/"):
@@ -244,8 +314,13 @@ def cmd_delete(client, a):
     ignore = bool(a.flags.get("--ignore-not-found"))
     if a.files:
         for obj in _documents(a.files):
-            _delete(client, obj["kind"], obj["metadata"]["name"],
-                    obj["metadata"].get("namespace") or _ns(a, obj["kind"]), ignore)
+            _delete(
+                client,
+                obj["kind"],
+                obj["metadata"]["name"],
+                obj["metadata"].get("namespace") or _ns(a, obj["kind"]),
+                ignore,
+            )
         return 0
     kind, names = _targets(a)
     for n in names:
@@ -257,7 +332,9 @@ def _update(client, kind, name, a, change):
     key = kube.registry_key(kind, name, _ns(a, kind))
     status, obj = client.get(key)
     if status != 200:
-        raise SystemExit(f'Error from server (NotFound): {kube.resource_of(kind)[0]} "{name}" not found')
+        raise SystemExit(
+            f'Error from server (NotFound): {kube.resource_of(kind)[0]} "{name}" not found'
+        )
     change(obj)
     client.put(key, obj)
 
@@ -275,7 +352,9 @@ def cmd_label(client, a):
             else:
                 k, v = c.split("=", 1)
                 if k in labels and labels[k] != v and not a.flags.get("--overwrite"):
-                    raise SystemExit(f"error: '{k}' already has a value ({labels[k]}), and --overwrite is false")
+                    raise SystemExit(
+                        f"error: '{k}' already has a value ({labels[k]}), and --overwrite is false"
+                    )
                 labels[k] = v
 
     for n in names:
@@ -295,10 +374,16 @@ def cmd_taint(client, a):
             spec = spec.rstrip("-")
             key, _, effect = spec.partition(":")
             key, _, value = key.partition("=")
-            taints[:] = [t for t in taints if not (t["key"] == key and (not effect or t.get("effect") == effect))]
+            taints[:] = [
+                t
+                for t in taints
+                if not (t["key"] == key and (not effect or t.get("effect") == effect))
+            ]
             if not remove:
                 if effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
-                    raise SystemExit(f'error: invalid taint effect: {effect}, unsupported taint effect')
+                    raise SystemExit(
+                        f"error: invalid taint effect: {effect}, unsupported taint effect"
+                    )
                 taint = {"key": key, "effect": effect}
                 if value:
                     taint["value"] = value
@@ -311,7 +396,13 @@ def cmd_taint(client, a):
 
 def _schedulable(client, a, unschedulable, word):
     for n in a.words:
-        _update(client, "Node", n, a, lambda o: o.setdefault("spec", {}).__setitem__("unschedulable", unschedulable))
+        _update(
+            client,
+            "Node",
+            n,
+            a,
+            lambda o: o.setdefault("spec", {}).__setitem__("unschedulable", unschedulable),
+        )
         print(f"node/{n} {word}")
     return 0
 

@@ -1,4 +1,4 @@
-"""The lab's kubelet: runs static Pods (etcd and the API server for real) and heartbeats its node."""
+"""The lab's kubelet: runs static Pods (etcd and the API server for real), heartbeats its node."""
 
 import glob
 import hashlib
@@ -9,9 +9,8 @@ import subprocess
 import sys
 import time
 
-import yaml
-
 import kube
+import yaml
 
 PODS = "/var/lib/kubelet/pods"
 LOGS = "/var/log/pods"
@@ -27,7 +26,9 @@ def main(args):
     kubeconfig = _flag(args, "--kubeconfig", kube.KUBELET_CONF)
     try:
         with open(config) as f:
-            static_path = (yaml.safe_load(f) or {}).get("staticPodPath", "/etc/kubernetes/manifests")
+            static_path = (yaml.safe_load(f) or {}).get(
+                "staticPodPath", "/etc/kubernetes/manifests"
+            )
     except OSError:
         static_path = "/etc/kubernetes/manifests"
     os.makedirs(PODS, exist_ok=True)
@@ -77,7 +78,6 @@ def _save(name, state):
 
 
 def _start(name, command):
-    log = open(f"{LOGS}/{name}.log", "ab")
     env = dict(os.environ)
     if command[0] == "etcd":
         argv = ["/usr/bin/etcd", *command[1:]]
@@ -86,8 +86,16 @@ def _start(name, command):
         env["LABSIM_PROG"] = "kube-apiserver"
     else:
         return 0  # controllers and scheduler are recorded as running, not simulated
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                            start_new_session=True, env=env, cwd="/")
+    with open(f"{LOGS}/{name}.log", "ab") as log:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            env=env,
+            cwd="/",
+        )
     return proc.pid
 
 
@@ -121,13 +129,21 @@ def _reconcile(static_path):
     for name, (digest, container) in wanted.items():
         state = _state(name) or {}
         pid = state.get("pid", 0)
-        running = pid == 0 and state.get("hash") == digest or _alive(pid)
+        running = (pid == 0 and state.get("hash") == digest) or _alive(pid)
         if state.get("hash") == digest and running:
             continue
         _stop(pid)
         new_pid = _start(name, container.get("command") or [name])
-        _save(name, {"hash": digest, "pid": new_pid, "image": container.get("image", ""),
-                     "started": time.time(), "restarts": state.get("restarts", -1) + 1})
+        _save(
+            name,
+            {
+                "hash": digest,
+                "pid": new_pid,
+                "image": container.get("image", ""),
+                "started": time.time(),
+                "restarts": state.get("restarts", -1) + 1,
+            },
+        )
 
 
 def _heartbeat(kubeconfig):
@@ -140,8 +156,15 @@ def _heartbeat(kubeconfig):
             return
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         st = obj.setdefault("status", {})
-        st["conditions"] = [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                             "lastHeartbeatTime": now, "heartbeat": time.time()}]
+        st["conditions"] = [
+            {
+                "type": "Ready",
+                "status": "True",
+                "reason": "KubeletReady",
+                "lastHeartbeatTime": now,
+                "heartbeat": time.time(),
+            }
+        ]
         st.setdefault("nodeInfo", {})["kubeletVersion"] = kube.K8S_VERSION
         client.put(key, obj)
     except (OSError, ValueError, KeyError):

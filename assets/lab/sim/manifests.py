@@ -1,18 +1,25 @@
-"""What kubeadm writes: static Pod manifests, kubelet configuration, and the cluster's first objects."""
+"""What kubeadm writes: static Pod manifests, kubelet configuration, the first cluster objects."""
 
 import os
-
-import yaml
 
 import bootstrap
 import kube
 import pki
+import yaml
 
 MANIFESTS = "/etc/kubernetes/manifests"
 KUBELET_DIR = "/var/lib/kubelet"
 PKI = pki.PKI
-ETCD_IMAGE_TAG = {(1, 23): "3.5.6-0", (1, 24): "3.5.6-0", (1, 25): "3.5.9-0", (1, 26): "3.5.9-0",
-                  (1, 27): "3.5.12-0", (1, 28): "3.5.15-0", (1, 29): "3.5.16-0", (1, 30): "3.5.16-0"}
+ETCD_IMAGE_TAG = {
+    (1, 23): "3.5.6-0",
+    (1, 24): "3.5.6-0",
+    (1, 25): "3.5.9-0",
+    (1, 26): "3.5.9-0",
+    (1, 27): "3.5.12-0",
+    (1, 28): "3.5.15-0",
+    (1, 29): "3.5.16-0",
+    (1, 30): "3.5.16-0",
+}
 
 
 def _minor(version):
@@ -36,14 +43,19 @@ def _pod(name, image, command, volumes):
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": name, "namespace": "kube-system",
-                     "labels": {"component": name, "tier": "control-plane"}},
+        "metadata": {
+            "name": name,
+            "namespace": "kube-system",
+            "labels": {"component": name, "tier": "control-plane"},
+        },
         "spec": {
             "containers": [{"name": name, "image": image, "command": command}],
             "hostNetwork": True,
             "priorityClassName": "system-node-critical",
-            "volumes": [{"name": v.strip("/").replace("/", "-") or "root", "hostPath": {"path": v}}
-                        for v in volumes],
+            "volumes": [
+                {"name": v.strip("/").replace("/", "-") or "root", "hostPath": {"path": v}}
+                for v in volumes
+            ],
         },
     }
 
@@ -96,17 +108,25 @@ def write_control_plane(cluster, address, port, node, data_dir, initial_cluster,
         f"--tls-private-key-file={PKI}/apiserver.key",
         *_extra(cluster.get("apiServer", {})),
     ]
-    cm = ["kube-controller-manager", "--allocate-node-cidrs=true",
-          f"--cluster-cidr={net.get('podSubnet', '')}", f"--service-cluster-ip-range={services}",
-          "--kubeconfig=/etc/kubernetes/controller-manager.conf",
-          *_extra(cluster.get("controllerManager", {}))]
-    sched = ["kube-scheduler", "--kubeconfig=/etc/kubernetes/scheduler.conf",
-             *_extra(cluster.get("scheduler", {}))]
+    cm = [
+        "kube-controller-manager",
+        "--allocate-node-cidrs=true",
+        f"--cluster-cidr={net.get('podSubnet', '')}",
+        f"--service-cluster-ip-range={services}",
+        "--kubeconfig=/etc/kubernetes/controller-manager.conf",
+        *_extra(cluster.get("controllerManager", {})),
+    ]
+    sched = [
+        "kube-scheduler",
+        "--kubeconfig=/etc/kubernetes/scheduler.conf",
+        *_extra(cluster.get("scheduler", {})),
+    ]
     pods = {
         "etcd": _pod("etcd", img["etcd"], etcd_cmd, [data_dir, f"{PKI}/etcd"]),
         "kube-apiserver": _pod("kube-apiserver", img["kube-apiserver"], api, [PKI]),
-        "kube-controller-manager": _pod("kube-controller-manager",
-                                        img["kube-controller-manager"], cm, [PKI]),
+        "kube-controller-manager": _pod(
+            "kube-controller-manager", img["kube-controller-manager"], cm, [PKI]
+        ),
         "kube-scheduler": _pod("kube-scheduler", img["kube-scheduler"], sched, []),
     }
     for name, pod in pods.items():
@@ -134,42 +154,79 @@ def write_kubelet_config(kubelet_doc, registration, address):
 
 
 def _configmap(ns, name, data):
-    return {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": name, "namespace": ns}, "data": data}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": ns},
+        "data": data,
+    }
 
 
 def _workload(kind, ns, name, image, replicas=None):
-    spec = {"selector": {"matchLabels": {"k8s-app": name}},
-            "template": {"metadata": {"labels": {"k8s-app": name}},
-                         "spec": {"containers": [{"name": name, "image": image}]}}}
+    spec = {
+        "selector": {"matchLabels": {"k8s-app": name}},
+        "template": {
+            "metadata": {"labels": {"k8s-app": name}},
+            "spec": {"containers": [{"name": name, "image": image}]},
+        },
+    }
     if replicas is not None:
         spec["replicas"] = replicas
-    return {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name, "namespace": ns},
-            "spec": spec}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
 
 
 def upload_cluster_state(etcd, docs, cluster, node, address, registration):
     put = lambda kind, obj: etcd.put(  # noqa: E731
         kube.registry_key(kind, obj["metadata"]["name"], obj["metadata"].get("namespace")),
-        kube.stamped(obj))
+        kube.stamped(obj),
+    )
     for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
         put("Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-    put("ConfigMap", _configmap("kube-system", "kubeadm-config",
-                                {"ClusterConfiguration": yaml.safe_dump(cluster)}))
-    kubelet = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
-               **(docs.get("KubeletConfiguration") or {})}
-    put("ConfigMap", _configmap("kube-system", "kubelet-config", {"kubelet": yaml.safe_dump(kubelet)}))
+    put(
+        "ConfigMap",
+        _configmap(
+            "kube-system", "kubeadm-config", {"ClusterConfiguration": yaml.safe_dump(cluster)}
+        ),
+    )
+    kubelet = {
+        "apiVersion": "kubelet.config.k8s.io/v1beta1",
+        "kind": "KubeletConfiguration",
+        **(docs.get("KubeletConfiguration") or {}),
+    }
+    put(
+        "ConfigMap",
+        _configmap("kube-system", "kubelet-config", {"kubelet": yaml.safe_dump(kubelet)}),
+    )
     proxy = docs.get("KubeProxyConfiguration") or {
-        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1", "kind": "KubeProxyConfiguration"}
-    put("ConfigMap", _configmap("kube-system", "kube-proxy", {"config.conf": yaml.safe_dump(proxy)}))
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+        "kind": "KubeProxyConfiguration",
+    }
+    put(
+        "ConfigMap", _configmap("kube-system", "kube-proxy", {"config.conf": yaml.safe_dump(proxy)})
+    )
     endpoint = cluster.get("controlPlaneEndpoint") or f"{address}:6443"
     put("ConfigMap", _configmap("kube-public", "cluster-info", {"server": f"https://{endpoint}"}))
     img = images(cluster)
     put("DaemonSet", _workload("DaemonSet", "kube-system", "kube-proxy", img["kube-proxy"]))
     put("Deployment", _workload("Deployment", "kube-system", "coredns", img["coredns"], 2))
     domain = cluster.get("networking", {}).get("dnsDomain", "cluster.local")
-    put("ConfigMap", _configmap("kube-system", "coredns", {
-        "Corefile": f".:53 {{\n    kubernetes {domain} in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n}}\n"}))
+    put(
+        "ConfigMap",
+        _configmap(
+            "kube-system",
+            "coredns",
+            {
+                "Corefile": f".:53 {{\n    kubernetes {domain} in-addr.arpa ip6.arpa\n"
+                "    forward . /etc/resolv.conf\n}\n"
+            },
+        ),
+    )
     taints = registration.get("taints") if "taints" in registration else None
-    bootstrap.register_node(etcd, bootstrap.node_object(
-        node, address, cluster["kubernetesVersion"], True, taints, None))
+    bootstrap.register_node(
+        etcd, bootstrap.node_object(node, address, cluster["kubernetesVersion"], True, taints, None)
+    )

@@ -1,4 +1,4 @@
-"""Certificates with the openssl CLI, laid out as kubeadm lays them out under /etc/kubernetes/pki."""
+"""Certificates made with the openssl CLI, laid out as kubeadm does under /etc/kubernetes/pki."""
 
 import base64
 import hashlib
@@ -30,10 +30,21 @@ def make_ca(base, cn):
         return
     _write_key(base + ".key")
     _openssl(
-        "req", "-x509", "-new", "-key", base + ".key", "-subj", f"/CN={cn}",
-        "-days", str(CA_DAYS), "-out", base + ".crt",
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        base + ".key",
+        "-subj",
+        f"/CN={cn}",
+        "-days",
+        str(CA_DAYS),
+        "-out",
+        base + ".crt",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
     )
 
 
@@ -56,8 +67,20 @@ def issue(base, ca, cn, orgs=(), sans=(), server=False, client=True, days=DAYS):
     try:
         csr = _openssl("req", "-new", "-key", base + ".key", "-subj", subj)
         _openssl(
-            "x509", "-req", "-CA", ca + ".crt", "-CAkey", ca + ".key", "-CAcreateserial",
-            "-days", str(days), "-extfile", extfile, "-out", base + ".crt", input=csr,
+            "x509",
+            "-req",
+            "-CA",
+            ca + ".crt",
+            "-CAkey",
+            ca + ".key",
+            "-CAcreateserial",
+            "-days",
+            str(days),
+            "-extfile",
+            extfile,
+            "-out",
+            base + ".crt",
+            input=csr,
         )
     finally:
         os.unlink(extfile)
@@ -98,7 +121,12 @@ def encrypt(data, key):
 
 def decrypt(blob, key):
     return _openssl(
-        "enc", "-d", "-aes-256-cbc", "-pbkdf2", "-pass", f"pass:{key}",
+        "enc",
+        "-d",
+        "-aes-256-cbc",
+        "-pbkdf2",
+        "-pass",
+        f"pass:{key}",
         input=base64.b64decode(blob),
     )
 
@@ -106,8 +134,14 @@ def decrypt(blob, key):
 def control_plane_certs(node, address, sans, service_ip, endpoint_host):
     """Every certificate a control-plane node needs, given the CAs are in place."""
     api_sans = [
-        "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-        "kubernetes.default.svc.cluster.local", node, address, service_ip, "127.0.0.1",
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        "kubernetes.default.svc.cluster.local",
+        node,
+        address,
+        service_ip,
+        "127.0.0.1",
         *sans,
     ]
     if endpoint_host:
@@ -115,8 +149,12 @@ def control_plane_certs(node, address, sans, service_ip, endpoint_host):
     api_sans = list(dict.fromkeys(s for s in api_sans if s))
     ca, eca, fca = f"{PKI}/ca", f"{PKI}/etcd/ca", f"{PKI}/front-proxy-ca"
     issue(f"{PKI}/apiserver", ca, "kube-apiserver", sans=api_sans, server=True, client=False)
-    issue(f"{PKI}/apiserver-kubelet-client", ca, "kube-apiserver-kubelet-client",
-          orgs=["kubeadm:cluster-admins"])
+    issue(
+        f"{PKI}/apiserver-kubelet-client",
+        ca,
+        "kube-apiserver-kubelet-client",
+        orgs=["kubeadm:cluster-admins"],
+    )
     issue(f"{PKI}/front-proxy-client", fca, "front-proxy-client")
     etcd_sans = [node, address, "localhost", "127.0.0.1", "::1"]
     issue(f"{PKI}/etcd/server", eca, node, sans=etcd_sans, server=True)
@@ -130,6 +168,12 @@ def control_plane_certs(node, address, sans, service_ip, endpoint_host):
 
 
 SHARED_CERTS = (
-    "ca.crt", "ca.key", "sa.key", "sa.pub", "front-proxy-ca.crt", "front-proxy-ca.key",
-    "etcd/ca.crt", "etcd/ca.key",
+    "ca.crt",
+    "ca.key",
+    "sa.key",
+    "sa.pub",
+    "front-proxy-ca.crt",
+    "front-proxy-ca.key",
+    "etcd/ca.crt",
+    "etcd/ca.key",
 )

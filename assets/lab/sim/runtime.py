@@ -12,6 +12,23 @@ import tomllib
 import kube
 
 IMAGES = "/var/lib/kctui-lab/images.json"
+DEFAULT_CONFIG = """\
+version = 2
+root = "/var/lib/containerd"
+state = "/run/containerd"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.9"
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  SystemdCgroup = false
+
+[plugins."io.containerd.grpc.v1.cri".registry]
+  config_path = ""
+"""
 
 
 def _images():
@@ -37,11 +54,7 @@ def containerd(args):
         print(f"containerd github.com/containerd/containerd {kube.CONTAINERD_VERSION} lab")
         return 0
     if args[:2] == ["config", "default"]:
-        print('version = 2\nroot = "/var/lib/containerd"\nstate = "/run/containerd"\n\n'
-              '[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n\n'
-              '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n\n'
-              '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = false\n\n'
-              '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n')
+        print(DEFAULT_CONFIG, end="")
         return 0
     config = "/etc/containerd/config.toml"
     if "--config" in args:
@@ -72,8 +85,10 @@ def _image_names(path):
             return [tag for entry in manifest for tag in entry.get("RepoTags") or []]
         if "index.json" in names:
             index = json.load(tar.extractfile("index.json"))
-            return [m.get("annotations", {}).get("io.containerd.image.name", "")
-                    for m in index.get("manifests", [])]
+            return [
+                m.get("annotations", {}).get("io.containerd.image.name", "")
+                for m in index.get("manifests", [])
+            ]
     raise SystemExit(f"ctr: {path} is not an image archive")
 
 
@@ -113,7 +128,7 @@ def crictl(args):
             print(f"{repo:<40} {tag}")
         return 0
     if verb == "pull" and len(words) > 1:
-        _save_images(_images() + [words[1]])
+        _save_images([*_images(), words[1]])
         print(f"Image is up to date for {words[1]}")
         return 0
     if verb in ("ps", "pods"):

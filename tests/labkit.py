@@ -1,0 +1,93 @@
+"""Helpers for tests on lab hosts: plain OpenSSH to a host, and installing a package by hand."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from kctui.lab.ssh import ssh_argv
+from kctui.lab.state import Lab
+
+INSTALL = """set -e
+d=$(mktemp -d); tar -xzf - -C "$d"
+install -m 0755 "$d"/bin/* /usr/local/bin/
+for u in "$d"/systemd/*.service; do install -m 0644 "$u" /etc/systemd/system/; done
+if [ -e "$d/systemd/10-kubeadm.conf" ]; then
+  mkdir -p /etc/systemd/system/kubelet.service.d
+  install -m 0644 "$d/systemd/10-kubeadm.conf" /etc/systemd/system/kubelet.service.d/
+fi
+rm -rf "$d"
+"""
+
+
+def ssh(
+    lab: Lab,
+    host: str,
+    command: str,
+    *,
+    user: str = "root",
+    input: bytes | None = None,
+    check: bool = True,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[bytes]:
+    argv = ssh_argv(lab, lab.host(host), user, [command])
+    result = subprocess.run(argv, input=input, capture_output=True, timeout=timeout, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{command!r} on {host} exited {result.returncode}: {result.stderr.decode()}"
+        )
+    return result
+
+
+def out(lab: Lab, host: str, command: str, **kw: object) -> str:
+    return ssh(lab, host, command, **kw).stdout.decode()  # type: ignore[arg-type]
+
+
+def install(lab: Lab, host: str, package: Path) -> None:
+    ssh(lab, host, f"bash -c {_quote(INSTALL)}", input=package.read_bytes())
+
+
+def _quote(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s)
+
+
+def wait_for(check: object, timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+ETCDCTL = (
+    "ETCDCTL_API=3 etcdctl --endpoints https://127.0.0.1:2379 "
+    "--cacert /etc/kubernetes/pki/etcd/ca.crt "
+    "--cert /etc/kubernetes/pki/etcd/healthcheck-client.crt "
+    "--key /etc/kubernetes/pki/etcd/healthcheck-client.key"
+)
+
+
+def kubeadm_config(
+    host: str, address: str, version: str = "v1.28.15", data_dir: str = "/var/lib/etcd"
+) -> str:
+    return f"""\
+apiVersion: kubeadm.k8s.io/v1beta3
+kind: InitConfiguration
+localAPIEndpoint: {{advertiseAddress: {address}, bindPort: 6443}}
+nodeRegistration: {{name: {host}, criSocket: unix:///var/run/containerd/containerd.sock}}
+---
+apiVersion: kubeadm.k8s.io/v1beta3
+kind: ClusterConfiguration
+kubernetesVersion: {version}
+controlPlaneEndpoint: {address}:6443
+networking: {{podSubnet: 172.25.0.0/16, serviceSubnet: 10.96.0.0/16, dnsDomain: cluster.local}}
+etcd: {{local: {{dataDir: {data_dir}}}}}
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: systemd
+"""
