@@ -26,8 +26,12 @@ system-deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
-demo: $(BIN)/kctui
+# As root: a 3-host lab registered as nodes, with its packages built. Otherwise just the TUI.
+demo: $(BIN)/kctui system-deps
 	mkdir -p $(DEMO_DATA)
+	@if [ "$$(id -u)" = 0 ]; then \
+		$(BIN)/kctui --data-dir $(DEMO_DATA) lab up --nodes 3 --register; \
+	else echo "not root: no lab hosts (run make demo as root for them)"; fi
 	$(BIN)/kctui --data-dir $(DEMO_DATA)
 
 lint: $(BIN)/kctui
@@ -45,8 +49,10 @@ unit: $(BIN)/kctui
 
 test: system-deps lint layers typecheck unit
 
-bench: $(BIN)/kctui
+bench: $(BIN)/kctui system-deps
 	$(BIN)/python bench/startup.py
+	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python bench/lab_scale.py; \
+	else echo "bench/lab_scale.py needs root"; fi
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

@@ -201,3 +201,45 @@ def test_faults(lab: Lab) -> None:
     message = labs.fault(lab, host.name, "rekey")
     assert before not in message and lab.host(host.name).host_key_fingerprint in message
     assert out(lab, host.name, "hostname").strip() == host.name  # known_hosts follows the new key
+
+
+def test_upgrade_certs_images_and_cordon(fresh_lab: Lab, lab_packages: dict[str, Path]) -> None:
+    lab, h = fresh_lab, fresh_lab.hosts[0]
+    prepare(lab, h.name, lab_packages)
+    init(lab, h.name)
+
+    refused = ssh(lab, h.name, "kubeadm upgrade apply v1.29.10 -y", check=False)
+    assert refused.returncode == 1 and b"install the v1.29.10 package first" in refused.stderr
+    install(lab, h.name, lab_packages["kubernetes-v1.29.10-amd64"])
+    assert "v1.29.10" in out(lab, h.name, "kubeadm upgrade apply v1.29.10 -y")
+    config = out(lab, h.name, f"{ETCDCTL} get /registry/configmaps/kube-system/kubeadm-config")
+    assert "kubernetesVersion: v1.29.10" in config
+    assert "kube-apiserver:v1.29.10" in out(
+        lab, h.name, "cat /etc/kubernetes/manifests/kube-apiserver.yaml"
+    )
+    down = ssh(lab, h.name, "kubeadm upgrade apply v1.28.15 -y", check=False)
+    assert down.returncode == 1 and b"lower than the cluster version" in down.stderr
+
+    expiry = out(lab, h.name, "kubeadm certs check-expiration")
+    assert "apiserver " in expiry and "etcd/server" in expiry
+    serial = "openssl x509 -noout -serial -in /etc/kubernetes/pki/apiserver.crt"
+    before = out(lab, h.name, serial)
+    ssh(lab, h.name, "kubeadm certs renew all")
+    assert out(lab, h.name, serial) != before
+
+    ssh(lab, h.name, "ctr -n k8s.io images import /dev/null", check=False)
+    ssh(
+        lab,
+        h.name,
+        "mkdir -p /root/pkg && tar -xzf - -C /root/pkg",
+        input=lab_packages["calico-v3.27.3-amd64"].read_bytes(),
+    )
+    ssh(lab, h.name, "ctr -n k8s.io images import /root/pkg/images/images.tar")
+    assert "docker.io/calico/node" in out(lab, h.name, "crictl images")
+    assert "etcd" in out(lab, h.name, "crictl ps")
+
+    ssh(lab, h.name, f"kubectl cordon {h.name}")
+    assert "SchedulingDisabled" in out(lab, h.name, "kubectl get nodes")
+    ssh(lab, h.name, f"kubectl uncordon {h.name}")
+    ssh(lab, h.name, "kubectl apply -f /root/pkg/manifests/tigera-operator.yaml")
+    assert "tigera-operator" in out(lab, h.name, "kubectl get deployments -n tigera-operator")
