@@ -23,12 +23,12 @@ if TYPE_CHECKING:
         CronBackup,
         Document,
         Node,
-        Operation,
         Region,
         Registry,
         ResourcePackage,
         Template,
     )
+    from store.operations import OperationRepository
     from store.repository import Repository
 
 D = TypeVar("D", bound="Document")
@@ -91,7 +91,12 @@ class Store:
     backup_points: LazyRepository[BackupPoint] = LazyRepository("backup", "BackupPoint")
     backups: LazyRepository[Backup] = LazyRepository("backup", "Backup")
     cron_backups: LazyRepository[CronBackup] = LazyRepository("backup", "CronBackup")
-    operations: LazyRepository[Operation] = LazyRepository("operation", "Operation")
+
+    @cached_property
+    def operations(self) -> OperationRepository:
+        from store.operations import OperationRepository
+
+        return OperationRepository(self.operations_dir)
 
     @property
     def known_hosts(self) -> Path:

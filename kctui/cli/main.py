@@ -13,7 +13,12 @@ from kctui.cli.context import CliError, Context
 from store.errors import StoreError
 
 # Each module here defines `register(subparsers)`; adding a command group is one line.
-GROUP_MODULES: tuple[str, ...] = ("kctui.cli.info", "kctui.cli.lab")
+GROUP_MODULES: tuple[str, ...] = (
+    "kctui.cli.info",
+    "kctui.cli.node",
+    "kctui.cli.operation",
+    "kctui.cli.lab",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

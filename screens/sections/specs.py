@@ -43,7 +43,7 @@ def _node_rows(store: Store) -> list[Row]:
     return [
         (
             n.name,
-            f"{n.address}:{n.port}" if n.port != 22 else n.address,
+            f"{n.address}:{n.port}" if n.port and n.port != 22 else n.address,
             n.region,
             n.status.value if n.enabled else "disabled",
             f"{n.facts.os_id} {n.facts.os_version}".strip() or "-",

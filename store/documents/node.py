@@ -51,8 +51,9 @@ class Node(Document):
 
     name: str
     address: str
-    port: int = Field(default=22, ge=1, le=65535)
-    user: str = "root"
+    # Empty port or user: what ~/.ssh/config says for the address, else 22 and root.
+    port: int | None = Field(default=None, ge=1, le=65535)
+    user: str = ""
     key_file: str = ""
     use_agent: bool = False
     password: Secret | None = None

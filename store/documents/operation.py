@@ -63,6 +63,7 @@ class Step(Model):
     nodes: list[str] = Field(default_factory=list)  # resolved targets, in order
     script: str = ""
     env: dict[str, str] = Field(default_factory=dict)
+    secret_env: list[str] = Field(default_factory=list)  # env names whose values are redacted
     files: list[FileSpec] = Field(default_factory=list)
     call: str = ""  # the local Python call of a `local` step, as module:function
     args: dict[str, Any] = Field(default_factory=dict)
@@ -97,5 +98,9 @@ class Operation(Document):
     owner_pid: int = 0
     owner_host: str = ""
     retry_of: str = ""
+    # resume: a retry continues at the failed step on the nodes that did not succeed;
+    # restart: a retry runs every step again (uninstall-like operations).
+    retry_mode: Literal["resume", "restart"] = "resume"
+    runs: int = 0  # how many times it was started (1 + retries)
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -1,0 +1,61 @@
+"""The plan of an operation, in full, without connecting to anything (dry-run)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from engine.redact import MASK
+from store.documents.operation import Operation, Step
+from store.store import Store
+
+
+def _target(step: Step) -> str:
+    if step.action == "local":
+        return "the jump host"
+    how = {"all": "all at once", "one": "one at a time"}.get(
+        step.concurrency, f"in batches of {step.batch_size}"
+    )
+    return f"{', '.join(step.nodes)} ({how})"
+
+
+def _env(step: Step) -> list[str]:
+    return [f"export {k}={MASK if k in step.secret_env else v}" for k, v in step.env.items()]
+
+
+def step_dict(step: Step) -> dict[str, Any]:
+    data = step.model_dump(mode="json", by_alias=True, exclude={"tasks", "status"})
+    data["env"] = {k: MASK if k in step.secret_env else v for k, v in step.env.items()}
+    return data
+
+
+def render(op: Operation, store: Store | None = None) -> str:
+    lines = [f"plan of {op.id} ({op.type}{', cluster ' + op.cluster if op.cluster else ''})", ""]
+    for i, step in enumerate(op.steps, start=1):
+        done = " [done]" if step.status.value == "succeeded" else ""
+        lines.append(f"{i:02d} {step.name}{done}: {step.title or step.action} on {_target(step)}")
+        lines.append(
+            f"   timeout {step.timeout:g}s, retries {step.retries}"
+            + (", errors ignored" if step.ignore_errors else "")
+        )
+        if step.action == "shell":
+            lines.append("   script (bash -euo pipefail):")
+            lines += [
+                f"     | {line}" for line in _env(step) + step.script.rstrip("\n").splitlines()
+            ]
+        for f in step.files:
+            if f.content is not None:
+                lines.append(f"   file {f.dest} (mode {f.mode:o}):")
+                lines += [f"     | {line}" for line in f.content.rstrip("\n").splitlines()]
+            else:
+                data = Path(f.source).read_bytes() if Path(f.source).exists() else b""
+                digest = hashlib.sha256(data).hexdigest()
+                lines.append(
+                    f"   file {f.dest} (mode {f.mode:o}) from {f.source}: "
+                    f"{len(data)} bytes, sha256 {digest}"
+                )
+        if step.action == "local":
+            lines.append(f"   call {step.call} {step.args}")
+        lines.append("")
+    return "\n".join(lines)

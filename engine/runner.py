@@ -1,0 +1,334 @@
+"""Runs an Operation: steps in order, node tasks concurrently, every change persisted.
+
+Each node task's state is written to the operation's file before the task moves on; writes
+that fall due together are coalesced into one. Output lines go to per-node log files as they
+arrive, with known secrets masked, and out to subscribers in batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine import local_actions
+from engine.events import EventBus, LogLines, OperationChanged, StepChanged, TaskChanged
+from engine.locks import OwnerLock, running_for_cluster
+from engine.redact import Redactor
+from engine.ssh.connection import SSHError
+from engine.ssh.hostkeys import HostKeyError
+from engine.ssh.pool import SSHPool
+from store.documents.operation import NodeTask, Operation, OperationStatus, Step, TaskStatus
+from store.logs import LogWriter, log_path
+from store.settings import Settings
+from store.store import Store
+
+OUTPUT_RE = re.compile(r"^KCTUI_OUTPUT ([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+CANCEL_FILE = "cancel"
+LOCAL_NODE = "local"
+# bash -e stops at the first failing command; the trap says which one it was.
+PRELUDE = "trap 'echo \"kctui: command failed (exit $?): $BASH_COMMAND\" >&2' ERR\n"
+FLUSH_EVERY = 0.05
+
+
+class OperationError(Exception):
+    """The operation cannot start; the message says why."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Runner:
+    def __init__(self, store: Store, settings: Settings, bus: EventBus | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.bus = bus or EventBus()
+        self._cancelled = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._dirty = False
+        self._save_lock = asyncio.Lock()
+        self._pending_lines: dict[tuple[int, str], list[str]] = {}
+
+    # -- persistence and events ---------------------------------------------------------
+
+    async def _persist(self, op: Operation) -> None:
+        """Return once a write that includes every change made so far has finished."""
+        self._dirty = True
+        async with self._save_lock:
+            if self._dirty:
+                self._dirty = False
+                await asyncio.to_thread(self.store.operations.save, op.model_copy(deep=True))
+
+    def _emit_task(self, op: Operation, index: int, task: NodeTask) -> None:
+        self.bus.publish(
+            TaskChanged(op.id, index, task.node, task.status.value, task.reason, task.attempts)
+        )
+
+    async def _flusher(self, op: Operation) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_EVERY)
+            self._flush(op)
+
+    def _flush(self, op: Operation) -> None:
+        pending, self._pending_lines = self._pending_lines, {}
+        for (index, node), lines in pending.items():
+            self.bus.publish(LogLines(op.id, index, node, tuple(lines)))
+
+    # -- the operation ------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def run(self, op: Operation) -> Operation:
+        op_dir = self.store.operations.dir(op.id)
+        if not self.store.operations.exists(op.id):
+            self.store.operations.add(op)
+        lock = OwnerLock(op_dir)
+        if not lock.acquire():
+            raise OperationError(f"operation {op.id} is already being run by another process")
+        try:
+            busy = running_for_cluster(self.store, op.cluster, exclude=op.id)
+            if busy is not None:
+                raise OperationError(
+                    f"cluster {op.cluster} is busy with operation {busy.id} ({busy.type}); "
+                    "wait for it or cancel it: kctui operation cancel " + busy.id
+                )
+            (op_dir / CANCEL_FILE).unlink(missing_ok=True)
+            return await self._run_locked(op, op_dir)
+        finally:
+            lock.release()
+
+    async def _run_locked(self, op: Operation, op_dir: Path) -> Operation:
+        op.status = OperationStatus.RUNNING
+        op.owner_pid, op.owner_host = os.getpid(), socket.gethostname()
+        op.runs += 1
+        op.error = ""
+        op.started_at = op.started_at or now()
+        op.finished_at = None
+        redact = Redactor(self._secrets(op))
+        await self._persist(op)
+        self.bus.publish(OperationChanged(op.id, op.status.value))
+        pool = SSHPool(self.store, self.settings.ssh)
+        flusher = asyncio.create_task(self._flusher(op))
+        watcher = asyncio.create_task(self._watch_cancel(op_dir))
+        try:
+            for index, step in enumerate(op.steps):
+                if step.status in (TaskStatus.SUCCEEDED, TaskStatus.SKIPPED):
+                    continue
+                ok = await self._run_step(op, index, step, pool, redact, op_dir)
+                if self._cancelled:
+                    op.status = OperationStatus.CANCELLED
+                    op.error = "cancelled by the operator"
+                    break
+                if not ok:
+                    op.status = OperationStatus.FAILED
+                    failed = [t for t in step.tasks if t.status == TaskStatus.FAILED]
+                    op.error = redact(
+                        f"step {step.name} failed on "
+                        + ", ".join(f"{t.node}: {t.reason}" for t in failed)
+                    )
+                    break
+            else:
+                op.status = OperationStatus.SUCCEEDED
+        finally:
+            watcher.cancel()
+            flusher.cancel()
+            self._flush(op)
+            await pool.close()
+            if op.status == OperationStatus.RUNNING:  # an exception got us here
+                op.status = OperationStatus.FAILED
+                op.error = op.error or "kctui stopped running it"
+            op.finished_at = now()
+            await asyncio.to_thread(self.store.operations.save, op)
+            self.bus.publish(OperationChanged(op.id, op.status.value, op.error))
+        return op
+
+    async def _watch_cancel(self, op_dir: Path) -> None:
+        marker = op_dir / CANCEL_FILE
+        while True:
+            await asyncio.sleep(0.2)
+            if marker.exists():
+                self.cancel()
+                return
+
+    def _secrets(self, op: Operation) -> list[str]:
+        values: list[str] = list(op.outputs.values())
+        names = {n for s in op.steps for n in s.nodes}
+        for node in self.store.nodes.list(lambda n: n.name in names):
+            for secret in (node.password, node.sudo_password, node.key_passphrase):
+                if secret:
+                    values.append(secret.reveal())
+        for step in op.steps:
+            values += [step.env[k] for k in step.secret_env if k in step.env]
+        return values
+
+    # -- steps and tasks ----------------------------------------------------------------
+
+    async def _run_step(
+        self, op: Operation, index: int, step: Step, pool: SSHPool, redact: Redactor, op_dir: Path
+    ) -> bool:
+        if not step.tasks:
+            step.tasks = [NodeTask(node=n) for n in (step.nodes or [LOCAL_NODE])]
+        step.status = TaskStatus.RUNNING
+        await self._persist(op)
+        self.bus.publish(StepChanged(op.id, index, step.name, step.status.value))
+        todo = [t for t in step.tasks if t.status != TaskStatus.SUCCEEDED]
+        size = {"all": len(todo) or 1, "one": 1}.get(step.concurrency, step.batch_size or 1)
+        for start in range(0, len(todo), size):
+            if self._cancelled:
+                break
+            batch = [
+                asyncio.create_task(self._run_task(op, index, step, t, pool, redact, op_dir))
+                for t in todo[start : start + size]
+            ]
+            self._tasks.update(batch)
+            await asyncio.gather(*batch, return_exceptions=True)
+            self._tasks.difference_update(batch)
+            if (
+                step.concurrency != "all"
+                and not step.ignore_errors
+                and self._any_failed(step.tasks)
+            ):
+                break
+        failed = self._any_failed(step.tasks)
+        if self._cancelled:
+            step.status = TaskStatus.CANCELLED
+        elif failed and not step.ignore_errors:
+            step.status = TaskStatus.FAILED
+        else:
+            step.status = TaskStatus.SUCCEEDED
+        await self._persist(op)
+        self.bus.publish(StepChanged(op.id, index, step.name, step.status.value))
+        return step.status == TaskStatus.SUCCEEDED
+
+    @staticmethod
+    def _any_failed(tasks: Iterable[NodeTask]) -> bool:
+        return any(t.status in (TaskStatus.FAILED, TaskStatus.PENDING) for t in tasks)
+
+    async def _run_task(
+        self,
+        op: Operation,
+        index: int,
+        step: Step,
+        task: NodeTask,
+        pool: SSHPool,
+        redact: Redactor,
+        op_dir: Path,
+    ) -> None:
+        log = LogWriter(log_path(op_dir, index, step.name, task.node))
+        stderr_tail: list[str] = []
+
+        def emit(stream: str, text: str) -> None:
+            match = OUTPUT_RE.match(text) if stream == "out" else None
+            if match:
+                name, value = match.groups()
+                op.outputs[name] = value
+                redact.add(value)
+                text = f"(output {name} captured)"
+            text = redact(text)
+            if stream == "err":
+                stderr_tail.append(text)
+                del stderr_tail[:-3]
+            line = log.write(stream, text)
+            self._pending_lines.setdefault((index, task.node), []).append(line.rstrip("\n"))
+
+        try:
+            for attempt in range(step.retries + 1):
+                task.status, task.attempts = TaskStatus.RUNNING, task.attempts + 1
+                task.started_at, task.finished_at, task.exit_code = now(), None, None
+                task.reason = ""
+                await self._persist(op)
+                self._emit_task(op, index, task)
+                try:
+                    async with pool.limit:
+                        code = await asyncio.wait_for(
+                            self._action(op, step, task.node, pool, emit), step.timeout
+                        )
+                    task.exit_code = code
+                    if code == 0:
+                        task.status = TaskStatus.SUCCEEDED
+                        break
+                    detail = " | ".join(stderr_tail) or "no error output"
+                    task.reason = f"exit {code}: {detail}"
+                except TimeoutError:
+                    task.reason = f"timed out after {step.timeout:g}s"
+                    await pool.discard(task.node)
+                except (SSHError, HostKeyError, OSError) as e:
+                    task.reason = redact(str(e))
+                    await pool.discard(task.node)
+                emit("err", f"kctui: attempt {attempt + 1} failed: {task.reason}")
+                if attempt < step.retries:
+                    delay = step.retry_backoff * (2**attempt)
+                    emit("err", f"kctui: retrying in {delay:g}s")
+                    await asyncio.sleep(delay)
+                task.status = TaskStatus.FAILED
+        except asyncio.CancelledError:
+            task.status, task.reason = TaskStatus.CANCELLED, "cancelled by the operator"
+            log.write("err", "kctui: cancelled")
+        finally:
+            task.finished_at = now()
+            log.close()
+            await self._persist(op)
+            self._emit_task(op, index, task)
+
+    async def _action(
+        self, op: Operation, step: Step, node: str, pool: SSHPool, emit: local_actions.Emit
+    ) -> int:
+        if step.action == "local":
+            return await local_actions.run(step.call, op, step, node, emit)
+        conn = await pool.get(node)
+        if step.action == "shell":
+            env = {f"KCTUI_OUT_{k.upper()}": v for k, v in op.outputs.items()}
+            env.update(step.env)
+            return await conn.run_script(PRELUDE + step.script, env, emit)
+        if step.action == "upload":
+            for f in step.files:
+                if f.content is not None:
+                    data = f.content.encode()
+                else:
+                    data = await asyncio.to_thread(Path(f.source).read_bytes)
+                digest = await conn.upload(data, f.dest, f.mode)
+                emit("out", f"uploaded {f.dest} ({len(data)} bytes, sha256 {digest[:12]})")
+            return 0
+        if step.action == "download":
+            for f in step.files:
+                data = await conn.download(f.source)
+                dest = Path(f.dest.format(node=node))
+                dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                await asyncio.to_thread(dest.write_bytes, data)
+                emit("out", f"downloaded {f.source} to {dest} ({len(data)} bytes)")
+            return 0
+        raise OperationError(f"unknown action {step.action}")
+
+
+def prepare_retry(op: Operation) -> Operation:
+    """Reset what a retry must run again: from the failed step on, the tasks that did not
+    succeed (resume), or everything (restart)."""
+    if op.status not in (
+        OperationStatus.FAILED,
+        OperationStatus.CANCELLED,
+        OperationStatus.INTERRUPTED,
+    ):
+        raise OperationError(
+            f"operation {op.id} is {op.status.value}; only a failed, cancelled or interrupted "
+            "operation can be retried"
+        )
+    for step in op.steps:
+        if op.retry_mode == "restart":
+            step.status, step.tasks = TaskStatus.PENDING, []
+            continue
+        if step.status == TaskStatus.SUCCEEDED:
+            continue
+        step.status = TaskStatus.PENDING
+        for task in step.tasks:
+            if task.status != TaskStatus.SUCCEEDED:
+                task.status, task.reason, task.exit_code = TaskStatus.PENDING, "", None
+    op.status = OperationStatus.PENDING
+    return op

@@ -1,0 +1,238 @@
+"""One SSH connection to a node: scripts through bash (with sudo when not root), files over SFTP."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import shlex
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+import asyncssh
+
+from engine.ssh.hostkeys import KnownHosts, PinnedClient, explain, fingerprint
+from store.documents.node import Node
+from store.settings import SSHSettings
+
+LineSink = Callable[[str, str], Awaitable[None] | None]  # (stream "out"|"err", line)
+
+
+class SSHError(Exception):
+    """Connecting or running failed; the message names the node and the cause."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and as whom to connect, after ~/.ssh/config has had its say."""
+
+    host: str
+    port: int
+    user: str
+
+
+def resolve(node: Node) -> Target:
+    options = asyncssh.SSHClientConnectionOptions(host=node.address, known_hosts=None)
+    config = options.config
+    port = node.port or int(str(config.get("Port", 22) or 22))
+    user = node.user or str(config.get("User", "") or "") or "root"
+    return Target(node.address, port, user)
+
+
+def _jump_target(spec: str) -> Target:
+    user, _, rest = spec.rpartition("@")
+    host, _, port = rest.partition(":")
+    if host.startswith("["):  # [v6]:port
+        host, _, port = rest[1:].partition("]:")
+    return Target(host, int(port or 22), user or "root")
+
+
+async def connect(
+    node: Node,
+    known: KnownHosts,
+    settings: SSHSettings,
+    *,
+    expect_fingerprint: str = "",
+) -> NodeConnection:
+    """Connect and authenticate; the host key must be pinned (or equal `expect_fingerprint`)."""
+    target = resolve(node)
+    tunnel = None
+    if node.jump:
+        jump = _jump_target(node.jump)
+        jump_node = Node(
+            name=f"{node.name} jump host", address=jump.host, port=jump.port, user=jump.user
+        )
+        if node.key_file:
+            jump_node.key_file = node.key_file
+        tunnel = (await connect(jump_node, known, settings)).conn
+    pinned = known.keys_for(target.host, target.port)
+    client = PinnedClient(pinned, expect_fingerprint)
+    options: dict[str, Any] = {
+        "username": target.user,
+        "port": target.port,
+        "known_hosts": ([], [], []),
+        "server_host_key_algs": "default",
+        "client_factory": lambda: client,
+        "connect_timeout": settings.connect_timeout,
+        "keepalive_interval": settings.keepalive_interval or None,
+        "login_timeout": settings.connect_timeout * 3,
+    }
+    if tunnel is not None:
+        options["tunnel"] = tunnel
+    if node.key_file:
+        options["client_keys"] = [node.key_file]
+        if not node.use_agent:
+            options["agent_path"] = None
+    if node.key_passphrase:
+        options["passphrase"] = node.key_passphrase.reveal()
+    if node.password:
+        options["password"] = node.password.reveal()
+    where = f"{node.name} ({target.user}@{target.host}:{target.port})"
+    try:
+        conn = await asyncssh.connect(target.host, **options)
+    except asyncssh.HostKeyNotVerifiable:
+        raise explain(node.name, target.host, client, pinned) from None
+    except asyncssh.PermissionDenied:
+        methods = "key" if node.key_file else "default keys/agent"
+        if node.password:
+            methods += " and password"
+        raise SSHError(f"{where}: authentication failed (tried {methods})") from None
+    except (TimeoutError, OSError) as e:
+        reason = str(e) or type(e).__name__
+        raise SSHError(f"{where}: cannot connect: {reason}") from None
+    except asyncssh.Error as e:
+        raise SSHError(f"{where}: {e.reason}") from None
+    presented = client.presented
+    return NodeConnection(node, target, conn, fingerprint(presented) if presented else "")
+
+
+class NodeConnection:
+    def __init__(
+        self, node: Node, target: Target, conn: asyncssh.SSHClientConnection, fp: str
+    ) -> None:
+        self.node = node
+        self.target = target
+        self.conn = conn
+        self.host_key_fingerprint = fp
+        self._sudo: str | None = None  # "root", "nopasswd" or "password"
+        self._sudo_lock = asyncio.Lock()
+
+    @property
+    def server_host_key(self) -> asyncssh.SSHKey | None:
+        key: asyncssh.SSHKey | None = self.conn.get_server_host_key()
+        return key
+
+    async def close(self) -> None:
+        self.conn.close()
+        await self.conn.wait_closed()
+
+    async def _sudo_mode(self) -> str:
+        async with self._sudo_lock:
+            if self._sudo is None:
+                if self.target.user == "root":
+                    self._sudo = "root"
+                else:
+                    probe = await self.conn.run("sudo -n true", check=False)
+                    if probe.exit_status == 0:
+                        self._sudo = "nopasswd"
+                    elif self.node.sudo_password:
+                        self._sudo = "password"
+                    else:
+                        raise SSHError(
+                            f"{self.node.name}: {self.target.user} needs a password for sudo; "
+                            f"set it with: kctui node add ... --sudo-password-stdin"
+                        )
+            return self._sudo
+
+    async def _command(self, command: str) -> tuple[str, str]:
+        """The command line to run as root, and what must precede its stdin."""
+        mode = await self._sudo_mode()
+        if mode == "root":
+            return command, ""
+        if mode == "nopasswd":
+            return f"sudo -n -- {command}", ""
+        # -k: always ask, so the first line of stdin is always taken as the password.
+        assert self.node.sudo_password is not None
+        return f"sudo -S -k -p '' -- {command}", self.node.sudo_password.reveal() + "\n"
+
+    async def run_script(
+        self,
+        script: str,
+        env: Mapping[str, str],
+        on_line: LineSink,
+        *,
+        time_limit: float | None = None,
+    ) -> int:
+        """Run `script` with `bash -euo pipefail -s` as root; lines go to `on_line`."""
+        command, prefix = await self._command("bash -euo pipefail -s")
+        exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
+        process = await self.conn.create_process(command, encoding="utf-8", errors="replace")
+        try:
+            process.stdin.write(prefix + exports + script)
+            process.stdin.write_eof()
+            await asyncio.wait_for(
+                asyncio.gather(
+                    _pump(process.stdout, "out", on_line), _pump(process.stderr, "err", on_line)
+                ),
+                time_limit,
+            )
+            completed = await asyncio.wait_for(process.wait(), 30)
+        except BaseException:
+            process.close()  # the remote side gets SIGHUP when its channel closes
+            raise
+        code = completed.exit_status
+        if code is None:
+            signal = completed.exit_signal[0] if completed.exit_signal else "unknown"
+            return 128 + {"TERM": 15, "KILL": 9, "HUP": 1, "INT": 2}.get(signal, 0)
+        return code
+
+    async def run(self, command: str, *, time_limit: float | None = 60) -> tuple[int, str, str]:
+        """Run a short command as root and collect its output."""
+        out: list[str] = []
+        err: list[str] = []
+
+        def sink(stream: str, line: str) -> None:
+            (out if stream == "out" else err).append(line)
+
+        code = await self.run_script(command + "\n", {}, sink, time_limit=time_limit)
+        return code, "\n".join(out), "\n".join(err)
+
+    async def upload(self, data: bytes, dest: str, mode: int = 0o644) -> str:
+        """Put `data` at `dest` with `mode`: temp name, sha256 checked, renamed into place."""
+        digest = hashlib.sha256(data).hexdigest()
+        root = (await self._sudo_mode()) == "root"
+        parent = str(PurePosixPath(dest).parent)
+        tmp_dir = parent if root else "/tmp"
+        tmp = f"{tmp_dir}/.kctui-{secrets.token_hex(6)}.tmp"
+        if root:
+            await self.run(f"mkdir -p {shlex.quote(parent)}")
+        async with self.conn.start_sftp_client() as sftp, sftp.open(tmp, "wb") as f:
+            await f.write(data)
+        q = shlex.quote
+        check = (
+            f"echo {digest}'  '{q(tmp)} | sha256sum -c --quiet - || "
+            f"{{ rm -f {q(tmp)}; echo 'checksum mismatch after upload' >&2; exit 1; }}\n"
+            f"mkdir -p {q(parent)}\n"
+            f"chmod {mode:o} {q(tmp)}\n"
+            f"mv -f {q(tmp)} {q(dest)}\n"
+        )
+        code, _, err = await self.run(check)
+        if code != 0:
+            raise SSHError(f"{self.node.name}: upload of {dest} failed: {err.strip()}")
+        return digest
+
+    async def download(self, src: str) -> bytes:
+        async with self.conn.start_sftp_client() as sftp, sftp.open(src, "rb") as f:
+            data: bytes = await f.read()
+        return data
+
+
+async def _pump(stream: Any, name: str, on_line: LineSink) -> None:
+    async for line in stream:
+        if not line:  # end of stream
+            continue
+        result = on_line(name, line.rstrip("\n"))
+        if asyncio.iscoroutine(result):
+            await result

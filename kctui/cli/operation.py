@@ -1,0 +1,219 @@
+"""`kctui operation ...`: history, logs, retry and cancel of operations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from typing import Any
+
+from kctui.cli.common import add_command
+from kctui.cli.context import CliError, Context
+from kctui.cli.output import print_json, print_table
+
+
+def register(sub: Any) -> None:
+    op = sub.add_parser("operation", help="what kctui did or is doing on the nodes")
+    verbs = op.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    p = add_command(verbs, "list", "list operations, newest last")
+    p.add_argument("--cluster")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_list)
+
+    p = add_command(verbs, "show", "steps and per-node results of an operation")
+    p.add_argument("op")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_show)
+
+    p = add_command(verbs, "logs", "print the per-node logs of an operation")
+    p.add_argument("op")
+    p.add_argument("--step", help="only this step (name or number)")
+    p.add_argument("--node", help="only this node")
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
+    p.set_defaults(handler=run_logs)
+
+    p = add_command(verbs, "retry", "resume a failed, cancelled or interrupted operation")
+    p.add_argument("op")
+    p.add_argument(
+        "--dry-run", action="store_true", help="print what would run; connect to nothing"
+    )
+    p.set_defaults(handler=run_retry)
+
+    p = add_command(verbs, "cancel", "stop a running operation")
+    p.add_argument("op")
+    p.set_defaults(handler=run_cancel)
+
+
+def _prepare(ctx: Context) -> None:
+    from engine.locks import recover_interrupted
+
+    for op_id in recover_interrupted(ctx.store):
+        print(
+            f"operation {op_id} was interrupted (its kctui process stopped); "
+            f"resume it with: kctui operation retry {op_id}",
+            file=sys.stderr,
+        )
+
+
+def _errors(fn: Any) -> Any:
+    def wrapped(ctx: Context, args: argparse.Namespace) -> int:
+        from engine.runner import OperationError
+        from store.errors import NotFoundError
+
+        _prepare(ctx)
+        try:
+            code: int = fn(ctx, args)
+            return code
+        except (OperationError, NotFoundError) as e:
+            raise CliError(str(e)) from None
+
+    return wrapped
+
+
+def _counts(op: Any) -> str:
+    done = sum(1 for s in op.steps if s.status.value == "succeeded")
+    return f"{done}/{len(op.steps)}"
+
+
+@_errors
+def run_list(ctx: Context, args: argparse.Namespace) -> int:
+    ops = ctx.store.operations.list(lambda o: not args.cluster or o.cluster == args.cluster)
+    if args.json:
+        print_json([o.model_dump(mode="json", by_alias=True, exclude={"steps"}) for o in ops])
+        return 0
+    print_table(
+        ["OPERATION", "CLUSTER", "TYPE", "STATUS", "STEPS", "CREATED"],
+        [
+            (
+                o.id,
+                o.cluster or "-",
+                o.type,
+                o.status.value,
+                _counts(o),
+                f"{o.created_at:%Y-%m-%d %H:%M:%S}",
+            )
+            for o in ops
+        ],
+    )
+    return 0
+
+
+@_errors
+def run_show(ctx: Context, args: argparse.Namespace) -> int:
+    op = ctx.store.operations.get(args.op)
+    if args.json:
+        print_json(op.model_dump(mode="json", by_alias=True))
+        return 0
+    print(
+        f"{op.id}  {op.type}  {op.status.value}" + (f"  cluster {op.cluster}" if op.cluster else "")
+    )
+    if op.error:
+        print(f"error: {op.error}")
+    rows = []
+    for i, s in enumerate(op.steps, start=1):
+        for t in s.tasks or []:
+            rows.append((f"{i:02d} {s.name}", t.node, t.status.value, t.attempts, t.reason or "-"))
+        if not s.tasks:
+            rows.append(
+                (f"{i:02d} {s.name}", ", ".join(s.nodes) or "local", s.status.value, 0, "-")
+            )
+    print_table(["STEP", "NODE", "STATUS", "ATTEMPTS", "REASON"], rows)
+    return 0
+
+
+def _selected(ctx: Context, args: argparse.Namespace) -> list[Any]:
+    from store.logs import node_logs
+
+    logs = node_logs(ctx.store.operations.dir(args.op))
+    if args.step:
+        logs = [
+            x
+            for x in logs
+            if x[0] == args.step
+            or x[0].split("-", 1)[1] == args.step
+            or x[0].split("-", 1)[0].lstrip("0") == args.step.lstrip("0")
+        ]
+    if args.node:
+        logs = [x for x in logs if x[1] == args.node]
+    return logs
+
+
+@_errors
+def run_logs(ctx: Context, args: argparse.Namespace) -> int:
+    ctx.store.operations.get(args.op)
+    offsets: dict[Any, int] = {}
+    while True:
+        for step, node, path in _selected(ctx, args):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                f.seek(offsets.get(path, 0))
+                chunk = f.read()
+                offsets[path] = f.tell()
+            for line in chunk.splitlines():
+                print(f"[{step} {node}] {line}")
+        sys.stdout.flush()
+        if not args.follow or ctx.store.operations.get(args.op).status.value != "running":
+            return 0
+        time.sleep(0.3)
+
+
+def _printer(event: Any) -> None:
+    from engine.events import StepChanged, TaskChanged
+
+    if isinstance(event, StepChanged):
+        print(f"step {event.index + 1:02d} {event.name}: {event.status}", flush=True)
+    elif isinstance(event, TaskChanged) and event.status in ("succeeded", "failed", "cancelled"):
+        extra = f": {event.reason}" if event.reason else ""
+        print(f"  {event.node}: {event.status}{extra}", flush=True)
+
+
+def run_operation(ctx: Context, op: Any, dry_run: bool) -> int:
+    """Run `op` in this process, printing progress; dry-run prints the plan instead."""
+    from engine.events import EventBus
+    from engine.plan import render
+    from engine.runner import Runner
+
+    if dry_run:
+        print(render(op, ctx.store), end="")
+        return 0
+    bus = EventBus()
+    bus.subscribe(_printer)
+    done = asyncio.run(Runner(ctx.store, ctx.settings, bus).run(op))
+    print(f"operation {done.id}: {done.status.value}" + (f": {done.error}" if done.error else ""))
+    return 0 if done.status.value == "succeeded" else 1
+
+
+@_errors
+def run_retry(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.runner import OperationError, prepare_retry
+
+    op = ctx.store.operations.get(args.op)
+    if op.cluster:
+        latest = ctx.store.operations.list(lambda o: o.cluster == op.cluster)[-1]
+        if latest.id != op.id:
+            raise OperationError(
+                f"only the latest operation of cluster {op.cluster} can be retried: {latest.id}"
+            )
+    op = prepare_retry(op)
+    return run_operation(ctx, op, args.dry_run)
+
+
+@_errors
+def run_cancel(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.locks import owner_alive
+    from engine.runner import CANCEL_FILE
+
+    op = ctx.store.operations.get(args.op)
+    op_dir = ctx.store.operations.dir(op.id)
+    if op.status.value != "running" or not owner_alive(op_dir):
+        raise CliError(f"operation {op.id} is {op.status.value}, not running")
+    (op_dir / CANCEL_FILE).touch()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = ctx.store.operations.get(op.id).status.value
+        if status != "running":
+            print(f"operation {op.id}: {status}")
+            return 0
+        time.sleep(0.2)
+    raise CliError(f"operation {op.id} did not stop within 60 s; it was asked to")

@@ -1,0 +1,104 @@
+"""Operations, each in its own file: <data-dir>/operations/<op>/operation.json.
+
+A running operation is written after every node-task change; keeping each in its own small
+file makes that write cost the same with 1 or 1,000 past operations in the store. Only the
+process holding the operation's owner lock writes it (engine/locks.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from store.documents.operation import Operation
+from store.errors import AlreadyExistsError, NotFoundError, StateFileCorruptError
+from store.storage import atomic_write_bytes
+
+FILE = "operation.json"
+
+
+class OperationRepository:
+    KIND = "operation"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def dir(self, op_id: str) -> Path:
+        if not op_id or "/" in op_id or op_id.startswith("."):
+            raise NotFoundError(self.KIND, op_id)
+        return self.root / op_id
+
+    def _path(self, op_id: str) -> Path:
+        return self.dir(op_id) / FILE
+
+    def _read(self, path: Path) -> Operation:
+        try:
+            return Operation.model_validate_json(path.read_bytes())
+        except (ValidationError, ValueError) as e:
+            raise StateFileCorruptError(path, f"not a valid operation: {e}") from None
+
+    def find(self, op_id: str) -> Operation | None:
+        path = self._path(op_id)
+        try:
+            return self._read(path)
+        except FileNotFoundError:
+            return None
+
+    def get(self, op_id: str) -> Operation:
+        op = self.find(op_id)
+        if op is None:
+            raise NotFoundError(self.KIND, op_id)
+        return op
+
+    def exists(self, op_id: str) -> bool:
+        return self._path(op_id).exists()
+
+    def list(self, where: Callable[[Operation], bool] | None = None) -> list[Operation]:
+        """Oldest first."""
+        if not self.root.is_dir():
+            return []
+        ops = []
+        for path in self.root.glob(f"*/{FILE}"):
+            try:
+                op = self._read(path)
+            except FileNotFoundError:
+                continue
+            if where is None or where(op):
+                ops.append(op)
+        return sorted(ops, key=lambda o: (o.created_at, o.id))
+
+    def add(self, op: Operation) -> Operation:
+        d = self.dir(op.id)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            raise AlreadyExistsError(self.KIND, op.id) from None
+        return self.save(op)
+
+    def save(self, op: Operation) -> Operation:
+        data = json.dumps(op.model_dump(mode="json", by_alias=True), separators=(",", ":"))
+        atomic_write_bytes(self._path(op.id), data.encode())
+        return op
+
+    def put(self, op: Operation) -> Operation:
+        if not self.dir(op.id).exists():
+            return self.add(op)
+        return self.save(op)
+
+    def update(self, op_id: str, change: Callable[[Operation], Operation | None]) -> Operation:
+        current = self.get(op_id)
+        changed = change(current)
+        return self.save(current if changed is None else changed)
+
+    def delete(self, op_id: str) -> None:
+        d = self.dir(op_id)
+        if not d.exists():
+            raise NotFoundError(self.KIND, op_id)
+        for path in sorted(d.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            path.unlink() if path.is_file() or path.is_symlink() else path.rmdir()
+        os.rmdir(d)
