@@ -13,7 +13,7 @@ SCRIPT = r"""
 . /etc/os-release 2>/dev/null || true
 arch=$(uname -m)
 case "$arch" in x86_64) arch=amd64;; aarch64) arch=arm64;; esac
-mem=$(awk '/^MemTotal:/ {print $2 * 1024}' /proc/meminfo)
+mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
 read -r disk_total disk_free <<EOF_DF
 $(df -B1 --output=size,avail / | tail -1)
 EOF_DF
@@ -25,8 +25,8 @@ elif command -v docker >/dev/null 2>&1; then
 fi
 printf '{"hostname":"%s","os_id":"%s","os_version":"%s","kernel":"%s","arch":"%s",' \
   "$(hostname)" "${ID:-}" "${VERSION_ID:-}" "$(uname -r)" "$arch"
-printf '"cpus":%s,"memory":%s,"disk_total":%s,"disk_free":%s,"runtime":"%s","time":%s,' \
-  "$(nproc)" "${mem:-0}" "${disk_total:-0}" "${disk_free:-0}" "$runtime" "$(date +%s.%N)"
+printf '"cpus":%s,"memory_kb":%s,"disk_total":%s,"disk_free":%s,"runtime":"%s","time":%s,' \
+  "$(nproc)" "${mem_kb:-0}" "${disk_total:-0}" "${disk_free:-0}" "$runtime" "$(date +%s.%N)"
 printf '"route4":%s,"route6":%s,"addrs":%s}\n' \
   "$(ip -j -4 route show default 2>/dev/null || echo '[]')" \
   "$(ip -j -6 route show default 2>/dev/null || echo '[]')" \
@@ -72,7 +72,7 @@ def parse(raw: str, sent_at: float, received_at: float) -> NodeFacts:
         kernel=data["kernel"],
         arch=data["arch"],
         cpus=int(data["cpus"]),
-        memory_bytes=int(data["memory"]),
+        memory_bytes=int(data["memory_kb"]) * 1024,
         root_disk_bytes=int(data["disk_total"]),
         root_disk_free_bytes=int(data["disk_free"]),
         default_ipv4=default4,

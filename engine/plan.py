@@ -21,12 +21,13 @@ def _target(step: Step) -> str:
 
 
 def _env(step: Step) -> list[str]:
-    return [f"export {k}={MASK if k in step.secret_env else v}" for k, v in step.env.items()]
+    shown = {**step.env, **dict.fromkeys(step.secrets, MASK)}
+    return [f"export {k}={v}" for k, v in shown.items()]
 
 
 def step_dict(step: Step) -> dict[str, Any]:
     data = step.model_dump(mode="json", by_alias=True, exclude={"tasks", "status"})
-    data["env"] = {k: MASK if k in step.secret_env else v for k, v in step.env.items()}
+    data["secrets"] = dict.fromkeys(step.secrets, MASK)
     return data
 
 

@@ -166,7 +166,7 @@ class Runner:
                 if secret:
                     values.append(secret.reveal())
         for step in op.steps:
-            values += [step.env[k] for k in step.secret_env if k in step.env]
+            values += [s.reveal() for s in step.secrets.values()]
         return values
 
     # -- steps and tasks ----------------------------------------------------------------
@@ -184,18 +184,16 @@ class Runner:
         for start in range(0, len(todo), size):
             if self._cancelled:
                 break
+            chunk = todo[start : start + size]
             batch = [
                 asyncio.create_task(self._run_task(op, index, step, t, pool, redact, op_dir))
-                for t in todo[start : start + size]
+                for t in chunk
             ]
             self._tasks.update(batch)
             await asyncio.gather(*batch, return_exceptions=True)
             self._tasks.difference_update(batch)
-            if (
-                step.concurrency != "all"
-                and not step.ignore_errors
-                and self._any_failed(step.tasks)
-            ):
+            # Rolling steps stop starting nodes after a failure, as a rolling upgrade must.
+            if not step.ignore_errors and any(t.status == TaskStatus.FAILED for t in chunk):
                 break
         failed = self._any_failed(step.tasks)
         if self._cancelled:
@@ -225,6 +223,11 @@ class Runner:
         log = LogWriter(log_path(op_dir, index, step.name, task.node))
         stderr_tail: list[str] = []
 
+        def note(text: str) -> None:
+            """kctui's own remarks: in the log, not taken for the command's stderr."""
+            line = log.write("err", f"kctui: {text}")
+            self._pending_lines.setdefault((index, task.node), []).append(line.rstrip("\n"))
+
         def emit(stream: str, text: str) -> None:
             match = OUTPUT_RE.match(text) if stream == "out" else None
             if match:
@@ -244,6 +247,7 @@ class Runner:
                 task.status, task.attempts = TaskStatus.RUNNING, task.attempts + 1
                 task.started_at, task.finished_at, task.exit_code = now(), None, None
                 task.reason = ""
+                stderr_tail.clear()
                 await self._persist(op)
                 self._emit_task(op, index, task)
                 try:
@@ -263,15 +267,15 @@ class Runner:
                 except (SSHError, HostKeyError, OSError) as e:
                     task.reason = redact(str(e))
                     await pool.discard(task.node)
-                emit("err", f"kctui: attempt {attempt + 1} failed: {task.reason}")
+                note(f"attempt {attempt + 1} failed: {task.reason}")
                 if attempt < step.retries:
                     delay = step.retry_backoff * (2**attempt)
-                    emit("err", f"kctui: retrying in {delay:g}s")
+                    note(f"retrying in {delay:g}s")
                     await asyncio.sleep(delay)
                 task.status = TaskStatus.FAILED
         except asyncio.CancelledError:
             task.status, task.reason = TaskStatus.CANCELLED, "cancelled by the operator"
-            log.write("err", "kctui: cancelled")
+            note("cancelled")
         finally:
             task.finished_at = now()
             log.close()
@@ -286,7 +290,9 @@ class Runner:
         conn = await pool.get(node)
         if step.action == "shell":
             env = {f"KCTUI_OUT_{k.upper()}": v for k, v in op.outputs.items()}
+            env["KCTUI_NODE"] = node
             env.update(step.env)
+            env.update({k: v.reveal() for k, v in step.secrets.items()})
             return await conn.run_script(PRELUDE + step.script, env, emit)
         if step.action == "upload":
             for f in step.files:

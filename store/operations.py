@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from store.documents.operation import Operation
 from store.errors import AlreadyExistsError, NotFoundError, StateFileCorruptError
+from store.secrets import CONTEXT_KEY, SecretBox
 from store.storage import atomic_write_bytes
 
 FILE = "operation.json"
@@ -24,8 +25,9 @@ FILE = "operation.json"
 class OperationRepository:
     KIND = "operation"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, box: SecretBox) -> None:
         self.root = root
+        self._context = {CONTEXT_KEY: box}
 
     def dir(self, op_id: str) -> Path:
         if not op_id or "/" in op_id or op_id.startswith("."):
@@ -37,7 +39,7 @@ class OperationRepository:
 
     def _read(self, path: Path) -> Operation:
         try:
-            return Operation.model_validate_json(path.read_bytes())
+            return Operation.model_validate_json(path.read_bytes(), context=self._context)
         except (ValidationError, ValueError) as e:
             raise StateFileCorruptError(path, f"not a valid operation: {e}") from None
 
@@ -81,7 +83,8 @@ class OperationRepository:
         return self.save(op)
 
     def save(self, op: Operation) -> Operation:
-        data = json.dumps(op.model_dump(mode="json", by_alias=True), separators=(",", ":"))
+        dumped = op.model_dump(mode="json", by_alias=True, context=self._context)
+        data = json.dumps(dumped, separators=(",", ":"))
         atomic_write_bytes(self._path(op.id), data.encode())
         return op
 

@@ -96,7 +96,7 @@ class Store:
     def operations(self) -> OperationRepository:
         from store.operations import OperationRepository
 
-        return OperationRepository(self.operations_dir)
+        return OperationRepository(self.operations_dir, self.box)
 
     @property
     def known_hosts(self) -> Path:

@@ -23,6 +23,7 @@ class SSHServer:
     client_key: Path
     host_key_fingerprint: str
     password: str
+    host_public_key: asyncssh.SSHKey
 
 
 class _Server(asyncssh.SSHServer):
@@ -82,7 +83,13 @@ async def serve(
     port = server.sockets[0].getsockname()[1]
     try:
         yield SSHServer(
-            "127.0.0.1", port, user, key_path, host_key.get_fingerprint("sha256"), password
+            "127.0.0.1",
+            port,
+            user,
+            key_path,
+            host_key.get_fingerprint("sha256"),
+            password,
+            host_key.convert_to_public(),
         )
     finally:
         server.close()

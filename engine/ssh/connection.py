@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import secrets
 import shlex
@@ -18,6 +19,7 @@ from store.documents.node import Node
 from store.settings import SSHSettings
 
 LineSink = Callable[[str, str], Awaitable[None] | None]  # (stream "out"|"err", line)
+PID_MARK = "KCTUI_PID "
 
 
 class SSHError(Exception):
@@ -118,6 +120,7 @@ class NodeConnection:
         self.host_key_fingerprint = fp
         self._sudo: str | None = None  # "root", "nopasswd" or "password"
         self._sudo_lock = asyncio.Lock()
+        self._kills: set[asyncio.Task[None]] = set()
 
     @property
     def server_host_key(self) -> asyncssh.SSHKey | None:
@@ -165,28 +168,61 @@ class NodeConnection:
         *,
         time_limit: float | None = None,
     ) -> int:
-        """Run `script` with `bash -euo pipefail -s` as root; lines go to `on_line`."""
-        command, prefix = await self._command("bash -euo pipefail -s")
+        """Run `script` with `bash -euo pipefail -s` as root; lines go to `on_line`.
+
+        The script runs in its own session (setsid), so that on a timeout or a cancel its whole
+        process group can be killed: sshd does not end a command when its channel closes.
+        """
+        command, prefix = await self._command("setsid -w bash -euo pipefail -s")
         exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
         process = await self.conn.create_process(command, encoding="utf-8", errors="replace")
+        pid: list[int] = []
+
+        def sink(stream: str, line: str) -> Awaitable[None] | None:
+            if not pid and stream == "err" and line.startswith(PID_MARK):
+                pid.append(int(line[len(PID_MARK) :]))
+                return None
+            return on_line(stream, line)
+
         try:
-            process.stdin.write(prefix + exports + script)
+            process.stdin.write(prefix + f"echo {PID_MARK}$$ >&2\n" + exports + script)
             process.stdin.write_eof()
             await asyncio.wait_for(
                 asyncio.gather(
-                    _pump(process.stdout, "out", on_line), _pump(process.stderr, "err", on_line)
+                    _pump(process.stdout, "out", sink), _pump(process.stderr, "err", sink)
                 ),
                 time_limit,
             )
             completed = await asyncio.wait_for(process.wait(), 30)
         except BaseException:
-            process.close()  # the remote side gets SIGHUP when its channel closes
+            if pid:
+                self._kill_group(pid[0])
+            process.close()
             raise
         code = completed.exit_status
         if code is None:
             signal = completed.exit_signal[0] if completed.exit_signal else "unknown"
             return 128 + {"TERM": 15, "KILL": 9, "HUP": 1, "INT": 2}.get(signal, 0)
         return code
+
+    def _kill_group(self, pid: int) -> None:
+        """End the script's process group from a new session, without waiting for it here."""
+        kill = (
+            f"kill -TERM -- -{pid} 2>/dev/null; sleep 0.5; kill -KILL -- -{pid} 2>/dev/null; true"
+        )
+
+        async def attempt() -> None:
+            with contextlib.suppress(TimeoutError, SSHError, OSError, asyncssh.Error):
+                await asyncio.wait_for(self.run(kill, time_limit=3), 3)
+
+        task = asyncio.get_running_loop().create_task(attempt())
+        self._kills.add(task)
+        task.add_done_callback(self._kills.discard)
+
+    async def settle(self) -> None:
+        """Let pending kills of cancelled scripts finish (briefly) before the connection closes."""
+        if self._kills:
+            await asyncio.wait(set(self._kills), timeout=4)
 
     async def run(self, command: str, *, time_limit: float | None = 60) -> tuple[int, str, str]:
         """Run a short command as root and collect its output."""

@@ -37,6 +37,7 @@ class SSHPool:
 
     async def close(self) -> None:
         conns, self._conns = list(self._conns.values()), {}
+        await asyncio.gather(*(conn.settle() for conn in conns))
         for conn in conns:
             conn.conn.close()
         for conn in conns:

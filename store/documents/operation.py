@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from store.documents.base import Document, Model, utcnow
+from store.secrets import Secret
 
 
 class OperationStatus(StrEnum):
@@ -63,7 +64,8 @@ class Step(Model):
     nodes: list[str] = Field(default_factory=list)  # resolved targets, in order
     script: str = ""
     env: dict[str, str] = Field(default_factory=dict)
-    secret_env: list[str] = Field(default_factory=list)  # env names whose values are redacted
+    # Exported like env, but encrypted at rest and masked in logs, errors and the plan.
+    secrets: dict[str, Secret] = Field(default_factory=dict)
     files: list[FileSpec] = Field(default_factory=list)
     call: str = ""  # the local Python call of a `local` step, as module:function
     args: dict[str, Any] = Field(default_factory=dict)

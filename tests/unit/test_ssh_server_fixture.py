@@ -37,7 +37,7 @@ async def test_password_auth_and_sftp(ssh_server: SSHServer, tmp_path: Path) -> 
         copied = await sftp.getsize(str(tmp_path / "copy.py"))
         sftp.exit()
         await sftp.wait_closed()
-    assert copied == len(Path(__file__).read_bytes())  # noqa: ASYNC240 - a small local file
+    assert copied == len(Path(__file__).read_bytes())
 
 
 async def test_wrong_password_is_refused(ssh_server: SSHServer) -> None:
