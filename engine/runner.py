@@ -53,16 +53,30 @@ class Runner:
         self._dirty = False
         self._save_lock = asyncio.Lock()
         self._pending_lines: dict[tuple[int, str], list[str]] = {}
+        self._background: asyncio.Future[None] | None = None
 
     # -- persistence and events ---------------------------------------------------------
 
-    async def _persist(self, op: Operation) -> None:
-        """Return once a write that includes every change made so far has finished."""
+    async def _persist(self, op: Operation, durable: bool = False) -> None:
+        """Return once a write that includes every change made so far has finished.
+
+        Node-task changes are written without fsync (atomic, and safe when kctui dies);
+        step and operation changes are also flushed to disk.
+        """
         self._dirty = True
         async with self._save_lock:
-            if self._dirty:
+            await asyncio.sleep(0)  # let tasks that change state in this same tick join the write
+            if self._dirty or durable:
                 self._dirty = False
-                await asyncio.to_thread(self.store.operations.save, op.model_copy(deep=True))
+                data = self.store.operations.encode(op)  # a snapshot, taken in the loop
+                await asyncio.to_thread(self.store.operations.write, op.id, data, durable)
+
+    def _persist_soon(self, op: Operation) -> None:
+        """Write soon without waiting: for a task that starts, the state a crash may lose is
+        `running`, and a resume runs a `pending` task anyway."""
+        self._dirty = True
+        if self._background is None or self._background.done():
+            self._background = asyncio.ensure_future(self._persist(op))
 
     def _emit_task(self, op: Operation, index: int, task: NodeTask) -> None:
         self.bus.publish(
@@ -113,7 +127,7 @@ class Runner:
         op.started_at = op.started_at or now()
         op.finished_at = None
         redact = Redactor(self._secrets(op))
-        await self._persist(op)
+        await self._persist(op, durable=True)
         self.bus.publish(OperationChanged(op.id, op.status.value))
         pool = SSHPool(self.store, self.settings.ssh)
         flusher = asyncio.create_task(self._flusher(op))
@@ -177,7 +191,7 @@ class Runner:
         if not step.tasks:
             step.tasks = [NodeTask(node=n) for n in (step.nodes or [LOCAL_NODE])]
         step.status = TaskStatus.RUNNING
-        await self._persist(op)
+        await self._persist(op, durable=True)
         self.bus.publish(StepChanged(op.id, index, step.name, step.status.value))
         todo = [t for t in step.tasks if t.status != TaskStatus.SUCCEEDED]
         size = {"all": len(todo) or 1, "one": 1}.get(step.concurrency, step.batch_size or 1)
@@ -202,7 +216,7 @@ class Runner:
             step.status = TaskStatus.FAILED
         else:
             step.status = TaskStatus.SUCCEEDED
-        await self._persist(op)
+        await self._persist(op, durable=True)
         self.bus.publish(StepChanged(op.id, index, step.name, step.status.value))
         return step.status == TaskStatus.SUCCEEDED
 
@@ -248,7 +262,7 @@ class Runner:
                 task.started_at, task.finished_at, task.exit_code = now(), None, None
                 task.reason = ""
                 stderr_tail.clear()
-                await self._persist(op)
+                self._persist_soon(op)
                 self._emit_task(op, index, task)
                 try:
                     async with pool.limit:

@@ -51,7 +51,7 @@ class KctuiApp(App[None]):
         return self._settings
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(self.store)
+        return MainScreen(self.store, lambda: self.settings)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

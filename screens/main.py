@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -12,9 +15,13 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, OptionList
 from textual.widgets.option_list import Option
 
+from screens.nodes.section import NodesSection
 from screens.sections.list_section import ListSection
-from screens.sections.specs import BY_ID, SECTIONS
-from store.store import Store
+from screens.sections.specs import BY_ID, SECTIONS, SectionSpec
+
+if TYPE_CHECKING:
+    from store.settings import Settings
+    from store.store import Store
 
 NAV_BINDINGS: list[BindingType] = [
     Binding(
@@ -38,9 +45,15 @@ class MainScreen(Screen[None]):
 
     section: reactive[str] = reactive(SECTIONS[0].id, init=False)
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: Callable[[], Settings]) -> None:
         super().__init__()
         self.store = store
+        self.settings = settings
+
+    def _section(self, spec: SectionSpec) -> ListSection:
+        if spec.id == "nodes":
+            return NodesSection(spec, self.store, self.settings)
+        return ListSection(spec, self.store)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -50,7 +63,7 @@ class MainScreen(Screen[None]):
             )
             # Only the first section is built now; the others when first shown.
             with ContentSwitcher(initial=SECTIONS[0].id, id="sections"):
-                yield ListSection(SECTIONS[0], self.store)
+                yield self._section(SECTIONS[0])
         yield Footer()
 
     def on_mount(self) -> None:
@@ -70,7 +83,7 @@ class MainScreen(Screen[None]):
         try:
             switcher.get_child_by_id(section_id, ListSection)
         except NoMatches:
-            await switcher.mount(ListSection(BY_ID[section_id], self.store))
+            await switcher.mount(self._section(BY_ID[section_id]))
         switcher.current = section_id
         self.sub_title = BY_ID[section_id].title
         nav = self.query_one("#sidebar", OptionList)
@@ -98,12 +111,7 @@ class MainScreen(Screen[None]):
         return True
 
     def action_add(self) -> None:
-        spec = BY_ID[self.section]
-        self.notify(
-            f"{spec.add_label} is not available in this version of kctui.",
-            title=spec.title,
-            severity="warning",
-        )
+        self.current().add()
 
     def action_reload(self) -> None:
         self.current().reload()

@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 
 def step_dir(op_dir: Path, index: int, step: str) -> Path:
@@ -24,21 +25,27 @@ def stamp() -> str:
 
 
 class LogWriter:
-    """Appends lines to one node's log; lines are flushed as they come so tails see them."""
+    """Appends lines to one node's log; lines are flushed as they come so tails see them.
+
+    The file is created with its first line: a task that prints nothing leaves no file.
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._f = os.fdopen(fd, "a", buffering=1, encoding="utf-8", errors="replace")
         self.path = path
+        self._f: TextIO | None = None
 
     def write(self, stream: str, text: str) -> str:
+        if self._f is None:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._f = os.fdopen(fd, "a", buffering=1, encoding="utf-8", errors="replace")
         line = f"{stamp()} {stream} {text}\n"
         self._f.write(line)
         return line
 
     def close(self) -> None:
-        self._f.close()
+        if self._f is not None:
+            self._f.close()
 
 
 def read_lines(path: Path) -> Iterator[str]:

@@ -7,7 +7,6 @@ process holding the operation's owner lock writes it (engine/locks.py).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -82,10 +81,15 @@ class OperationRepository:
             raise AlreadyExistsError(self.KIND, op.id) from None
         return self.save(op)
 
+    def encode(self, op: Operation) -> bytes:
+        """The file content for `op`: cheap enough to take on every task change."""
+        return op.model_dump_json(by_alias=True, context=self._context).encode()
+
+    def write(self, op_id: str, data: bytes, durable: bool = True) -> None:
+        atomic_write_bytes(self._path(op_id), data, durable=durable)
+
     def save(self, op: Operation) -> Operation:
-        dumped = op.model_dump(mode="json", by_alias=True, context=self._context)
-        data = json.dumps(dumped, separators=(",", ":"))
-        atomic_write_bytes(self._path(op.id), data.encode())
+        self.write(op.id, self.encode(op))
         return op
 
     def put(self, op: Operation) -> Operation:

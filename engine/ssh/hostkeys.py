@@ -43,6 +43,7 @@ def fingerprint(key: asyncssh.SSHKey) -> str:
 class KnownHosts:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._parsed: tuple[tuple[int, int], dict[str, list[asyncssh.SSHKey]]] | None = None
 
     def _lines(self) -> list[str]:
         try:
@@ -50,14 +51,26 @@ class KnownHosts:
         except FileNotFoundError:
             return []
 
+    def _index(self) -> dict[str, list[asyncssh.SSHKey]]:
+        """Patterns to keys, parsed once per version of the file (50 nodes, 50 lookups)."""
+        try:
+            st = os.stat(self.path)
+            stamp = (st.st_mtime_ns, st.st_ino)
+        except FileNotFoundError:
+            return {}
+        if self._parsed is None or self._parsed[0] != stamp:
+            index: dict[str, list[asyncssh.SSHKey]] = {}
+            for line in self._lines():
+                parts = line.split()
+                if len(parts) >= 3 and not parts[0].startswith("#"):
+                    key = asyncssh.import_public_key(f"{parts[1]} {parts[2]}")
+                    for pattern in parts[0].split(","):
+                        index.setdefault(pattern, []).append(key)
+            self._parsed = (stamp, index)
+        return self._parsed[1]
+
     def keys_for(self, address: str, port: int) -> list[asyncssh.SSHKey]:
-        pattern = host_pattern(address, port)
-        keys = []
-        for line in self._lines():
-            parts = line.split()
-            if len(parts) >= 3 and pattern in parts[0].split(","):
-                keys.append(asyncssh.import_public_key(f"{parts[1]} {parts[2]}"))
-        return keys
+        return list(self._index().get(host_pattern(address, port), []))
 
     def pin(self, address: str, port: int, key: asyncssh.SSHKey) -> None:
         """Replace whatever was pinned for this host with `key`."""

@@ -281,24 +281,9 @@ def run_trust(ctx: Context, args: argparse.Namespace) -> int:
 
 @_errors
 def run_ssh(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.ssh.connection import resolve
+    from engine.ssh.terminal import ssh_argv
 
-    node = ctx.store.nodes.get(args.node)
-    target = resolve(node)
-    argv = [
-        "ssh",
-        "-o",
-        f"UserKnownHostsFile={ctx.store.known_hosts}",
-        "-o",
-        "StrictHostKeyChecking=yes",
-        "-p",
-        str(target.port),
-    ]
-    if node.key_file:
-        argv += ["-i", node.key_file]
-    if node.jump:
-        argv += ["-J", node.jump]
-    argv.append(f"{target.user}@{target.host}")
+    argv = ssh_argv(ctx.store.nodes.get(args.node), ctx.store.known_hosts)
     os.execvp(argv[0], argv)
     return 0
 

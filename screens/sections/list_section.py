@@ -43,6 +43,14 @@ class ListSection(Vertical):
     def is_empty(self) -> bool:
         return self.has_class("-empty")
 
+    def add(self) -> None:
+        """What `a` does here; lists that cannot add yet say so."""
+        self.notify(
+            f"{self.spec.add_label} is not available in this version of kctui.",
+            title=self.spec.title,
+            severity="warning",
+        )
+
     def reload(self) -> None:
         message = self.query_one(".section-empty", Static)
         try:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from store.store import Store
+
+if TYPE_CHECKING:
+    from store.documents.node import Node
 
 Row = tuple[str, ...]
 
@@ -39,21 +43,22 @@ def _cluster_rows(store: Store) -> list[Row]:
     ]
 
 
+def node_row(n: Node) -> Row:
+    return (
+        n.name,
+        f"{n.address}:{n.port}" if n.port and n.port != 22 else n.address,
+        n.region,
+        n.status.value if n.enabled else "disabled",
+        f"{n.facts.os_id} {n.facts.os_version}".strip() or "-",
+        n.facts.arch or "-",
+        str(n.facts.cpus or "-"),
+        _gib(n.facts.memory_bytes),
+        n.cluster or "-",
+    )
+
+
 def _node_rows(store: Store) -> list[Row]:
-    return [
-        (
-            n.name,
-            f"{n.address}:{n.port}" if n.port and n.port != 22 else n.address,
-            n.region,
-            n.status.value if n.enabled else "disabled",
-            f"{n.facts.os_id} {n.facts.os_version}".strip() or "-",
-            n.facts.arch or "-",
-            str(n.facts.cpus or "-"),
-            _gib(n.facts.memory_bytes),
-            n.cluster or "-",
-        )
-        for n in store.nodes.list()
-    ]
+    return [node_row(n) for n in store.nodes.list()]
 
 
 def _template_rows(store: Store) -> list[Row]:

@@ -1,0 +1,231 @@
+"""The Nodes list: filter, sort, add, detail, probe (all in the background), disable, terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Input
+
+from screens.sections.list_section import ListSection
+from screens.sections.specs import SectionSpec, node_row
+
+if TYPE_CHECKING:
+    from store.documents.node import Node
+    from store.settings import Settings
+    from store.store import Store
+
+SORTS = (("name", 0), ("status", 3), ("region", 2), ("address", 1))
+
+
+class NodesSection(ListSection):
+    DEFAULT_CSS = """
+    NodesSection > #node-filter { display: none; }
+    NodesSection.-filtering > #node-filter { display: block; }
+    """
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="nodes.filter", tooltip="Show only matching nodes"),
+        Binding("escape", "clear_filter", "Clear filter", id="nodes.clear-filter", show=False),
+        Binding(
+            "s", "sort", "Sort", id="nodes.sort", tooltip="Sort by name, status, region, address"
+        ),
+        Binding("p", "probe", "Probe", id="nodes.probe", tooltip="Probe the selected node"),
+        Binding("P", "probe_all", "Probe all", id="nodes.probe-all", show=False),
+        Binding("d", "toggle_enabled", "Disable/enable", id="nodes.disable"),
+        Binding("t", "terminal", "Terminal", id="nodes.terminal", tooltip="Shell on the node"),
+        Binding("x", "remove", "Remove", id="nodes.remove", show=False),
+    ]
+
+    @dataclass
+    class Probed(Message):
+        node: Any  # store.documents.node.Node
+
+    def __init__(self, spec: SectionSpec, store: Store, settings: Callable[[], Settings]) -> None:
+        super().__init__(spec, store)
+        self.settings = settings
+        self.sort_by = 0
+        self.filter_text = ""
+        self._by_name: dict[str, Node] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            placeholder="filter: any part of name, address, region, status, OS", id="node-filter"
+        )
+        yield from super().compose()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.action_probe_all)
+
+    # -- rows ---------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        from store.errors import StoreError
+
+        try:
+            self._by_name = {n.name: n for n in self.store.nodes.list()}
+        except StoreError:
+            super().reload()
+            return
+        self._render_rows()
+
+    def _render_rows(self) -> None:
+        table = self.table
+        selected = self.selected_name()
+        rows = [node_row(n) for n in self._by_name.values()]
+        needle = self.filter_text.lower()
+        if needle:
+            rows = [r for r in rows if any(needle in c.lower() for c in r)]
+        column = SORTS[self.sort_by][1]
+        rows.sort(key=lambda r: (r[column], r[0]))
+        table.clear()
+        for row in rows:
+            table.add_row(*row, key=row[0])
+        self.set_class(not self._by_name, "-empty")
+        if selected and selected in [r[0] for r in rows]:
+            table.move_cursor(row=table.get_row_index(selected))
+
+    def selected_name(self) -> str | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return str(key.value) if key.value is not None else None
+
+    # -- actions ------------------------------------------------------------------------
+
+    def add(self) -> None:
+        from screens.nodes.add import AddNodeScreen
+
+        def done(name: str | None) -> None:
+            if name:
+                self.reload()
+                self.notify(f"Node {name} added", title="Nodes")
+
+        self.app.push_screen(AddNodeScreen(self.store, self.settings), done)
+
+    def action_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one("#node-filter", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return self.has_class("-filtering")
+        return True
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#node-filter", Input).value = ""
+        self.filter_text = ""
+        self.remove_class("-filtering")
+        self._render_rows()
+        self.table.focus()
+
+    @on(Input.Changed, "#node-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self._render_rows()
+
+    @on(Input.Submitted, "#node-filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def action_sort(self) -> None:
+        self.sort_by = (self.sort_by + 1) % len(SORTS)
+        self._render_rows()
+        self.notify(f"Sorted by {SORTS[self.sort_by][0]}", timeout=2)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        """enter on a row opens the node's detail."""
+        self.action_detail()
+
+    def action_detail(self) -> None:
+        from screens.nodes.detail import NodeDetailScreen
+
+        name = self.selected_name()
+        if name:
+            self.app.push_screen(NodeDetailScreen(self._by_name[name]))
+
+    def action_probe(self) -> None:
+        name = self.selected_name()
+        if name:
+            self.probe([name])
+
+    def action_probe_all(self) -> None:
+        if self._by_name:
+            self.probe(list(self._by_name))
+
+    @work(exclusive=True, group="probe", exit_on_error=False)
+    async def probe(self, names: list[str]) -> None:
+        from engine.nodes import NodeService
+
+        service = NodeService(self.store, self.settings())
+        limit = asyncio.Semaphore(self.settings().ssh.max_parallel)
+
+        async def one(name: str) -> None:
+            async with limit:
+                try:
+                    node = await service.probe_one(name)
+                except Exception:
+                    return
+            self.post_message(self.Probed(node))
+
+        await asyncio.gather(*(one(n) for n in names))
+
+    def on_nodes_section_probed(self, message: Probed) -> None:
+        node = message.node
+        self._by_name[node.name] = node
+        table = self.table
+        if node.name not in table.rows:
+            return
+        for column, value in zip(table.columns, node_row(node), strict=True):
+            table.update_cell(node.name, column, value)
+
+    def action_toggle_enabled(self) -> None:
+        name = self.selected_name()
+        if not name:
+            return
+        node = self.store.nodes.update(name, lambda n: setattr(n, "enabled", not n.enabled))
+        self._by_name[name] = node
+        self._render_rows()
+        self.notify(f"{name} {'enabled' if node.enabled else 'disabled'}", timeout=3)
+
+    def action_remove(self) -> None:
+        from screens.dialogs import ConfirmScreen
+
+        name = self.selected_name()
+        if not name:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._remove(name)
+
+        self.app.push_screen(ConfirmScreen(f"Remove node {name} from kctui?", yes="Remove"), answer)
+
+    def _remove(self, name: str) -> None:
+        from engine.nodes import NodeError, NodeService
+
+        try:
+            NodeService(self.store, self.settings()).remove(name)
+        except NodeError as e:
+            self.notify(str(e), severity="error", title="Nodes")
+            return
+        self.reload()
+
+    def action_terminal(self) -> None:
+        import subprocess
+
+        from engine.ssh.terminal import ssh_argv
+
+        name = self.selected_name()
+        if not name:
+            return
+        argv = ssh_argv(self._by_name[name], self.store.known_hosts)
+        with self.app.suspend():
+            subprocess.run(argv, check=False)
