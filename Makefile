@@ -49,10 +49,19 @@ unit: $(BIN)/kctui
 
 test: system-deps lint layers typecheck unit
 
-bench: $(BIN)/kctui system-deps
+# ansible-core lives in its own venv: it is a peer measured by bench/fanout.py, not a dependency.
+ANSIBLE_VENV := .venv-ansible
+
+$(ANSIBLE_VENV)/bin/ansible-playbook:
+	$(PYTHON) -m venv $(ANSIBLE_VENV)
+	$(ANSIBLE_VENV)/bin/pip install --quiet ansible-core
+
+bench: $(BIN)/kctui system-deps $(ANSIBLE_VENV)/bin/ansible-playbook
 	$(BIN)/python bench/startup.py
-	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python bench/lab_scale.py; \
-	else echo "bench/lab_scale.py needs root"; fi
+	@if [ "$$(id -u)" = 0 ]; then \
+		$(BIN)/python bench/lab_scale.py && \
+		ANSIBLE_PLAYBOOK=$(ANSIBLE_VENV)/bin/ansible-playbook $(BIN)/python bench/fanout.py; \
+	else echo "bench/lab_scale.py and bench/fanout.py need root"; fi
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

@@ -61,12 +61,10 @@ t0 = time.perf_counter()
 """
     + FIRST_FRAME_HOOK
     + """
-from kctui.cli.main import build_parser
+from kctui.cli.main import build_parser, build_tui
 from kctui.cli.context import Context
 args = build_parser().parse_args(["--data-dir", sys.argv[1]])
-ctx = Context(args.data_dir)
-from kctui.app import make_app
-app = make_app(ctx.store)
+app = build_tui(Context(args.data_dir))
 app.run(headless=True, size=(80, 24), auto_pilot=first_frame)
 """
 )

@@ -50,6 +50,25 @@ class KctuiApp(App[None]):
             self._settings = load_settings(self.store.data_dir)
         return self._settings
 
+    recover_on_start = False
+
+    def on_mount(self) -> None:
+        if self.recover_on_start:
+            # After the first frame: the check loads the engine, which costs start-up time.
+            self.set_timer(0.05, self.recover_interrupted)
+
+    def recover_interrupted(self) -> None:
+        """Operations left `running` by a kctui that died become `interrupted`, resumable."""
+        from engine.locks import recover_interrupted
+
+        for op_id in recover_interrupted(self.store):
+            self.notify(
+                f"Operation {op_id} was interrupted; retry it to resume.",
+                title="Operations",
+                severity="warning",
+                timeout=10,
+            )
+
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self.store, lambda: self.settings)
 

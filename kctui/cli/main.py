@@ -6,11 +6,15 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from kctui import __version__
 from kctui.cli.common import GLOBAL_OPTIONS
 from kctui.cli.context import CliError, Context
 from store.errors import StoreError
+
+if TYPE_CHECKING:
+    from kctui.app import KctuiApp
 
 # Each module here defines `register(subparsers)`; adding a command group is one line.
 GROUP_MODULES: tuple[str, ...] = (
@@ -57,10 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx.close()
 
 
-def run_tui(ctx: Context) -> int:
+def build_tui(ctx: Context) -> KctuiApp:
     from kctui.app import make_app
 
     app = make_app(ctx.store)
+    app.recover_on_start = True
+    return app
+
+
+def run_tui(ctx: Context) -> int:
+    app = build_tui(ctx)
     app.run()
     return app.return_code or 0
 

@@ -122,3 +122,21 @@ async def test_a_refused_state_file_is_shown_not_overwritten(tmp_path: Path) -> 
         text = str(section.query_one(".section-empty", Static).render())
         assert "newer kctui" in text and "schema version 999" in text
     assert (data / "state.json").read_bytes() == content
+
+
+async def test_operations_left_running_by_a_dead_kctui_become_interrupted(tmp_path: Path) -> None:
+    from store.documents.operation import Operation, OperationStatus, Step
+
+    store = Store(tmp_path / "data")
+    op = Operation(type="t", status=OperationStatus.RUNNING, steps=[Step(name="s", nodes=["a"])])
+    store.operations.add(op)
+    app = make_app(store, Settings())
+    app.recover_on_start = True
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert store.operations.get(op.id).status == OperationStatus.INTERRUPTED
+        assert any(op.id in str(n.message) for n in app._notifications)
+        await pilot.press("7")
+        await pilot.pause()
+        row = main_screen(app).current().table.get_row_at(0)
+        assert row[0] == op.id and row[3] == "interrupted"
