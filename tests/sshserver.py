@@ -56,6 +56,7 @@ async def _run(process: asyncssh.SSHServerProcess[bytes]) -> None:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,  # as sshd does: each command leads its own session
     )
     await process.redirect(stdin=proc.stdin, stdout=proc.stdout, stderr=proc.stderr)
     process.exit(await proc.wait())
