@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from store.documents.operation import Operation, Step
+from store.store import Store
 
 Emit = Callable[[str, str], None]
-LocalAction = Callable[[Operation, Step, Emit], Awaitable[int]]
+
+
+@dataclass
+class Context:
+    store: Store
+    op: Operation
+    step: Step
+    emit: Emit
+
+
+LocalAction = Callable[[Context], Awaitable[int]]
 REGISTRY: dict[str, LocalAction] = {}
 
 
@@ -19,16 +31,18 @@ def register(name: str) -> Callable[[LocalAction], LocalAction]:
     return add
 
 
-async def run(call: str, op: Operation, step: Step, node: str, emit: Emit) -> int:
+async def run(call: str, ctx: Context) -> int:
+    if call not in REGISTRY and "." not in call:
+        import engine.cluster_actions  # noqa: F401 - registers the cluster steps
     action = REGISTRY.get(call)
     if action is None:
-        emit("err", f"kctui: no local action named {call!r}")
+        ctx.emit("err", f"kctui: no local action named {call!r}")
         return 127
-    return await action(op, step, emit)
+    return await action(ctx)
 
 
 @register("echo")
-async def _echo(op: Operation, step: Step, emit: Emit) -> int:
+async def _echo(ctx: Context) -> int:
     """Writes its `message` argument to the log: a marker in a plan, and a test of local steps."""
-    emit("out", str(step.args.get("message", "")))
+    ctx.emit("out", str(ctx.step.args.get("message", "")))
     return 0

@@ -300,7 +300,8 @@ class Runner:
         self, op: Operation, step: Step, node: str, pool: SSHPool, emit: local_actions.Emit
     ) -> int:
         if step.action == "local":
-            return await local_actions.run(step.call, op, step, node, emit)
+            context = local_actions.Context(self.store, op, step, emit)
+            return await local_actions.run(step.call, context)
         conn = await pool.get(node)
         if step.action == "shell":
             env = {f"KCTUI_OUT_{k.upper()}": v for k, v in op.outputs.items()}
@@ -310,7 +311,10 @@ class Runner:
             return await conn.run_script(PRELUDE + step.script, env, emit)
         if step.action == "upload":
             for f in step.files:
-                if f.content is not None:
+                if f.merge:
+                    existing = await conn.read_if_exists(f.dest)
+                    data = merge_file(f.merge, existing.decode(), f.content or "{}").encode()
+                elif f.content is not None:
                     data = f.content.encode()
                 else:
                     data = await asyncio.to_thread(Path(f.source).read_bytes)
@@ -326,6 +330,20 @@ class Runner:
                 emit("out", f"downloaded {f.source} to {dest} ({len(data)} bytes)")
             return 0
         raise OperationError(f"unknown action {step.action}")
+
+
+def merge_file(kind: str, existing: str, ours_json: str) -> str:
+    """Our keys set into the node's existing file, everything else kept."""
+    import json
+
+    ours = json.loads(ours_json)
+    if kind == "toml":
+        from engine.planner.runtime import merge_toml
+
+        return merge_toml(existing, ours)
+    current = json.loads(existing) if existing.strip() else {}
+    current.update(ours)
+    return json.dumps(current, indent=2) + "\n"
 
 
 def prepare_retry(op: Operation) -> Operation:

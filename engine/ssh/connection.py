@@ -272,6 +272,13 @@ class NodeConnection:
             raise SSHError(f"{self.node.name}: upload of {dest} failed: {err.strip()}")
         return digest
 
+    async def read_if_exists(self, path: str) -> bytes:
+        """A node file's content, or b"" when it does not exist (read as root)."""
+        _code, out, _ = await self.run(f"cat {shlex.quote(path)} 2>/dev/null | base64 -w0 || true")
+        import base64
+
+        return base64.b64decode(out.strip()) if out.strip() else b""
+
     async def download(self, src: str) -> bytes:
         async with self.conn.start_sftp_client() as sftp, sftp.open(src, "rb") as f:
             data: bytes = await f.read()

@@ -21,6 +21,9 @@ GROUP_MODULES: tuple[str, ...] = (
     "kctui.cli.info",
     "kctui.cli.node",
     "kctui.cli.operation",
+    "kctui.cli.cluster",
+    "kctui.cli.resource",
+    "kctui.cli.registry",
     "kctui.cli.lab",
 )
 

@@ -41,6 +41,10 @@ def register(sub: Any) -> None:
     )
     p.set_defaults(handler=run_retry)
 
+    p = add_command(verbs, "run", "run a stored operation in this process (kctui starts it so)")
+    p.add_argument("op")
+    p.set_defaults(handler=run_stored)
+
     p = add_command(verbs, "cancel", "stop a running operation")
     p.add_argument("op")
     p.set_defaults(handler=run_cancel)
@@ -158,7 +162,7 @@ def run_logs(ctx: Context, args: argparse.Namespace) -> int:
         time.sleep(0.3)
 
 
-def _printer(event: Any) -> None:
+def printer(event: Any) -> None:
     from engine.events import StepChanged, TaskChanged
 
     if isinstance(event, StepChanged):
@@ -172,14 +176,15 @@ def run_operation(ctx: Context, op: Any, dry_run: bool) -> int:
     """Run `op` in this process, printing progress; dry-run prints the plan instead."""
     from engine.events import EventBus
     from engine.plan import render
-    from engine.runner import Runner
 
     if dry_run:
         print(render(op, ctx.store), end="")
         return 0
+    from engine.clusters import ClusterService
+
     bus = EventBus()
-    bus.subscribe(_printer)
-    done = asyncio.run(Runner(ctx.store, ctx.settings, bus).run(op))
+    bus.subscribe(printer)
+    done = asyncio.run(ClusterService(ctx.store, ctx.settings, bus).run(op))
     print(f"operation {done.id}: {done.status.value}" + (f": {done.error}" if done.error else ""))
     return 0 if done.status.value == "succeeded" else 1
 
@@ -217,3 +222,43 @@ def run_cancel(ctx: Context, args: argparse.Namespace) -> int:
             return 0
         time.sleep(0.2)
     raise CliError(f"operation {op.id} did not stop within 60 s; it was asked to")
+
+
+@_errors
+def run_stored(ctx: Context, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from engine.clusters import ClusterService
+    from engine.events import EventBus
+
+    op = ctx.store.operations.get(args.op)
+    bus = EventBus()
+    bus.subscribe(printer)
+    done = asyncio.run(ClusterService(ctx.store, ctx.settings, bus).run(op))
+    return 0 if done.status.value == "succeeded" else 1
+
+
+def spawn(ctx: Context, op_id: str) -> None:
+    """Run an operation in a detached kctui process; its output goes next to its logs."""
+    import os
+    import subprocess
+
+    log = ctx.store.operations.dir(op_id) / "runner.log"
+    with open(log, "ab") as out:
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kctui.cli.main",
+                "--data-dir",
+                str(ctx.data_dir),
+                "operation",
+                "run",
+                op_id,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+            env=dict(os.environ),
+        )

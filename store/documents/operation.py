@@ -42,6 +42,9 @@ class FileSpec(Model):
     mode: int = 0o644
     content: str | None = None  # inline content instead of a source path
     sha256: str = ""
+    # "toml" / "json": content is a JSON object of keys set into the node's existing file,
+    # so sections kctui did not write are kept.
+    merge: Literal["", "toml", "json"] = ""
 
 
 class NodeTask(Model):

@@ -22,6 +22,10 @@ def main() -> int:
         import apiserver
 
         return apiserver.main(sys.argv[1:])
+    if prog == "haproxy":
+        import lb
+
+        return lb.main(sys.argv[1:])
     if prog in ("kubelet",):
         import kubelet
 

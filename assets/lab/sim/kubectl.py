@@ -234,13 +234,27 @@ def cmd_get(client, a):
     return 0
 
 
-def _documents(files):
+def _expand(files):
+    """-f takes files and directories (their .yaml, .yml and .json files), as kubectl does."""
     for f in files:
+        if f != "-" and os.path.isdir(f):
+            yield from sorted(
+                os.path.join(f, n) for n in os.listdir(f) if n.endswith((".yaml", ".yml", ".json"))
+            )
+        else:
+            yield f
+
+
+def _documents(files):
+    for f in _expand(files):
         if f == "-":
             text = sys.stdin.read()
         else:
-            with open(f) as fh:
-                text = fh.read()
+            try:
+                with open(f) as fh:
+                    text = fh.read()
+            except OSError as e:
+                raise SystemExit(f'error: the path "{f}" cannot be read: {e.strerror}') from None
         for doc in yaml.safe_load_all(text):
             if not doc:
                 continue

@@ -81,9 +81,9 @@ def _start(name, command):
     env = dict(os.environ)
     if command[0] == "etcd":
         argv = ["/usr/bin/etcd", *command[1:]]
-    elif command[0] == "kube-apiserver":
+    elif command[0] in ("kube-apiserver", "haproxy"):
         argv = [sys.executable, LABSIM, *command[1:]]
-        env["LABSIM_PROG"] = "kube-apiserver"
+        env["LABSIM_PROG"] = command[0]
     else:
         return 0  # controllers and scheduler are recorded as running, not simulated
     with open(f"{LOGS}/{name}.log", "ab") as log:

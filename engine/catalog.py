@@ -1,0 +1,69 @@
+"""The catalog of versions (assets/catalog.yaml) and the runtime rule between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+
+import assets
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    runtimes: dict[str, str]
+    calico: str
+    etcd: str
+    pause: str
+    coredns: str
+
+    @property
+    def minor(self) -> tuple[int, int]:
+        return minor(self.version)
+
+
+def minor(version: str) -> tuple[int, int]:
+    major, mnr = version.lstrip("v").split(".")[:2]
+    return int(major), int(mnr)
+
+
+@cache
+def _raw() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(assets.path("catalog.yaml").read_text())
+    return data
+
+
+def releases() -> list[Release]:
+    return [Release(**r) for r in _raw()["kubernetes"]]
+
+
+def release(version: str) -> Release | None:
+    return next((r for r in releases() if r.version == version), None)
+
+
+def default_version() -> str:
+    return str(_raw()["default_version"])
+
+
+def default_runtime(version: str) -> str:
+    """docker below v1.20, containerd from v1.20 on."""
+    return "docker" if minor(version) < (1, 20) else "containerd"
+
+
+def runtime_allowed(version: str, runtime: str) -> bool:
+    """docker (dockershim) is gone from v1.24."""
+    return not (runtime == "docker" and minor(version) >= (1, 24))
+
+
+def nfs_provisioner_version() -> str:
+    return str(_raw()["nfs_provisioner"])
+
+
+def download_url(component: str, version: str, arch: str, base: str = "") -> str:
+    pattern: str = _raw()["downloads"][component]
+    return pattern.format(
+        base=(base or _raw()["default_mirror"]).rstrip("/"), version=version, arch=arch
+    )

@@ -1,0 +1,49 @@
+"""Local steps of cluster operations: what happens on the jump host."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import yaml
+
+from engine.local_actions import Context, register
+
+
+@register("save-kubeconfig")
+async def save_kubeconfig(ctx: Context) -> int:
+    """The admin kubeconfig, reachable from the jump host, at <data-dir>/kubeconfigs/<c>.conf."""
+    cluster = str(ctx.step.args["cluster"])
+    directory = ctx.store.kubeconfigs_dir
+    downloaded = directory / f".{cluster}.download"
+    target = directory / f"{cluster}.conf"
+
+    def write() -> None:
+        config = yaml.safe_load(downloaded.read_text())
+        for entry in config.get("clusters", []):
+            entry["cluster"]["server"] = str(ctx.step.args["server"])
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            yaml.safe_dump(config, f, sort_keys=False)
+        os.chmod(target, 0o600)
+        downloaded.unlink()
+
+    await asyncio.to_thread(write)
+    ctx.emit("out", f"saved {target} (mode 0600)")
+    return 0
+
+
+def kubeconfig_path(directory: Path, cluster: str) -> Path:
+    return directory / f"{cluster}.conf"
+
+
+@register("free-nodes")
+async def free_nodes(ctx: Context) -> int:
+    cluster = str(ctx.step.args["cluster"])
+    for node in ctx.store.nodes.list(lambda n: n.cluster == cluster):
+        ctx.store.nodes.update(node.name, lambda n: setattr(n, "cluster", ""))
+        ctx.emit("out", f"{node.name} is free")
+    (ctx.store.kubeconfigs_dir / f"{cluster}.conf").unlink(missing_ok=True)
+    return 0

@@ -1,0 +1,125 @@
+"""Clusters: create (validate, plan, reserve nodes), run with phases, retry, delete."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from engine.events import EventBus
+from engine.packages import resolve
+from engine.planner.create import address, plan_create
+from engine.planner.delete import plan_delete
+from engine.runner import OperationError, Runner, prepare_retry
+from engine.validate import Problem, SpecError, validate
+from store.documents.cluster import Cluster, ClusterNode, ClusterPhase
+from store.documents.operation import Operation, OperationStatus
+from store.settings import Settings
+from store.store import Store
+
+PHASES = {
+    # operation type: (while running, succeeded, failed)
+    "create-cluster": (ClusterPhase.INSTALLING, ClusterPhase.RUNNING, ClusterPhase.INSTALL_FAILED),
+    "delete-cluster": (ClusterPhase.TERMINATING, None, ClusterPhase.TERMINATE_FAILED),
+}
+
+
+class ClusterService:
+    def __init__(self, store: Store, settings: Settings, bus: EventBus | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.bus = bus
+
+    def check(self, cluster: Cluster) -> Cluster:
+        """The cluster with versions resolved; raises SpecError with every problem."""
+        problems = validate(cluster.name, cluster.spec, self.store)
+        if problems:
+            raise SpecError(problems)
+        return cluster.model_copy(update={"spec": resolve(cluster.spec)})
+
+    def plan(self, cluster: Cluster) -> Operation:
+        return plan_create(self.check(cluster), self.store)
+
+    def create(self, cluster: Cluster) -> tuple[Cluster, Operation]:
+        """Store the cluster, reserve its nodes and store the create operation (not run yet)."""
+        cluster = self.check(cluster)
+        op = plan_create(cluster, self.store)
+        nodes = {n.name: n for n in self.store.nodes.list()}
+        cluster.status.nodes = [
+            ClusterNode(
+                node=m.node,
+                role="control-plane",
+                ip=address(nodes[m.node]),
+                hostname=nodes[m.node].facts.hostname,
+            )
+            for m in cluster.spec.masters
+        ] + [
+            ClusterNode(
+                node=w.node,
+                role="worker",
+                ip=address(nodes[w.node]),
+                hostname=nodes[w.node].facts.hostname,
+            )
+            for w in cluster.spec.workers
+        ]
+        cluster.status.phase = ClusterPhase.INSTALLING
+        cluster.status.last_operation = op.id
+        self.store.clusters.add(cluster)
+        for name in cluster.spec.node_names:
+            self.store.nodes.update(name, lambda n: setattr(n, "cluster", cluster.name))
+        self.store.operations.add(op)
+        return cluster, op
+
+    async def run(self, op: Operation) -> Operation:
+        phases = PHASES.get(op.type)
+        if phases and op.cluster:
+            self._phase(op.cluster, phases[0], op.id)
+        done = await Runner(self.store, self.settings, self.bus).run(op)
+        if phases and op.cluster and self.store.clusters.exists(op.cluster):
+            if done.status == OperationStatus.SUCCEEDED:
+                if phases[1] is None:
+                    self.store.clusters.delete(op.cluster)
+                else:
+                    self._phase(op.cluster, phases[1], op.id, message="")
+            else:
+                self._phase(op.cluster, phases[2], op.id, message=done.error)
+        return done
+
+    def _phase(
+        self, name: str, phase: ClusterPhase, op_id: str, message: str | None = None
+    ) -> None:
+        def change(c: Cluster) -> None:
+            c.status.phase = phase
+            c.status.last_operation = op_id
+            if message is not None:
+                c.status.message = message
+            if phase == ClusterPhase.RUNNING:
+                c.status.kubernetes_version = c.spec.kubernetes_version
+                c.status.installed_at = c.status.installed_at or datetime.now(UTC)
+                c.status.kubeconfig = str(self.store.kubeconfigs_dir / f"{c.name}.conf")
+
+        self.store.clusters.update(name, change)
+
+    def latest_operation(self, name: str) -> Operation:
+        ops = self.store.operations.list(lambda o: o.cluster == name)
+        if not ops:
+            raise OperationError(f"cluster {name} has no operation")
+        return ops[-1]
+
+    def retry_operation(self, name: str) -> Operation:
+        self.store.clusters.get(name)
+        return prepare_retry(self.latest_operation(name))
+
+    def delete_operation(self, name: str, force: bool = False) -> Operation:
+        cluster = self.store.clusters.get(name)
+        backups = self.store.backups.list(lambda b: b.cluster == name)
+        if backups and not force:
+            raise SpecError(
+                [
+                    Problem(
+                        "cluster",
+                        f"{name} has {len(backups)} backup(s); delete them first or pass --force",
+                    )
+                ]
+            )
+        op = plan_delete(cluster)
+        self.store.operations.add(op)
+        return op

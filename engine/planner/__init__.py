@@ -1,0 +1,1 @@
+"""Planners: a cluster spec becomes an Operation, a list of steps on nodes."""

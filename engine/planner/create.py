@@ -1,0 +1,551 @@
+"""The plan of a cluster create, in REFERENCE.md's order, every config built as data."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from engine import catalog
+from engine.packages import needed_packages
+from engine.planner import addons, kubeadm, runtime
+from engine.planner.kubeadm import CONTROL_PLANE_HOST
+from store.documents.cluster import Cluster
+from store.documents.node import Node
+from store.documents.operation import FileSpec, Operation, Step
+from store.documents.registry import Registry
+from store.store import Store
+
+PACKAGES = "/opt/kctui/packages"
+CONFIG_DIR = "/etc/kubernetes/kctui"
+LB_CONFIG = "/etc/kubernetes/kctui-lb/haproxy.cfg"
+
+MODULES = "overlay\nbr_netfilter\nip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_sh\nnf_conntrack\n"
+SYSCTL = {
+    "net.bridge.bridge-nf-call-iptables": "1",
+    "net.bridge.bridge-nf-call-ip6tables": "1",
+    "net.ipv4.ip_forward": "1",
+    "net.ipv6.conf.all.forwarding": "1",
+    "vm.swappiness": "0",
+}
+LIMITS = "* soft nofile 1048576\n* hard nofile 1048576\nroot soft nofile 1048576\nroot hard nofile 1048576\n"
+
+
+@dataclass
+class Members:
+    masters: list[Node]
+    workers: list[Node]
+
+    @property
+    def first(self) -> Node:
+        return self.masters[0]
+
+    @property
+    def all(self) -> list[Node]:
+        return self.masters + self.workers
+
+
+def address(node: Node) -> str:
+    return node.facts.default_ipv4 or node.address
+
+
+def _names(nodes: list[Node]) -> list[str]:
+    return [n.name for n in nodes]
+
+
+def _map(nodes: list[Node]) -> str:
+    """name=address pairs a script picks its own from, by $KCTUI_NODE."""
+    return " ".join(f"{n.name}={address(n)}" for n in nodes)
+
+
+PICK_ADDRESS = 'ADDR=$(printf "%s\\n" $ADDRESSES | sed -n "s/^$KCTUI_NODE=//p")\n'
+
+
+def _package_path(store: Store, package_id: str) -> Path:
+    pkg = store.resources.get(package_id)
+    return store.resources_dir / pkg.archive
+
+
+def plan_create(cluster: Cluster, store: Store) -> Operation:
+    spec = cluster.spec
+    nodes = {n.name: n for n in store.nodes.list()}
+    m = Members([nodes[x.node] for x in spec.masters], [nodes[x.node] for x in spec.workers])
+    arch = m.first.facts.arch or "amd64"
+    release = catalog.release(spec.kubernetes_version)
+    registry: Registry | None = (
+        store.registries.get(spec.image_registry) if spec.image_registry else None
+    )
+    several = len(m.masters) > 1
+    vip = spec.networking.worker_node_vip
+
+    packages = {n.name: n for n in needed_packages(spec, arch)}
+    archives = {name: _package_path(store, need.package_id) for name, need in packages.items()}
+    cri = spec.container_runtime.type
+    unpacked = {name: f"{PACKAGES}/{need.package_id}" for name, need in packages.items()}
+
+    sans = list(
+        dict.fromkeys([CONTROL_PLANE_HOST, *[address(n) for n in m.masters], *spec.cert_sans])
+    )
+    if spec.networking.external_ip:
+        sans.append(spec.networking.external_ip)
+    if several and vip:
+        sans.append(vip)
+    cert_key = secrets.token_hex(32)
+    pause = f"registry.k8s.io/pause:{release.pause if release else '3.9'}"
+
+    steps: list[Step] = []
+    add = steps.append
+
+    add(
+        Step(
+            name="preflight",
+            title="check the nodes",
+            nodes=_names(m.all),
+            timeout=60,
+            script=(
+                'for c in tar sha256sum install; do command -v $c >/dev/null || { echo "missing: $c" >&2; exit 1; }; done\n'
+                'if [ -n "$(ls -A /etc/kubernetes/manifests 2>/dev/null)" ] && [ ! -f /etc/kubernetes/kctui/owner ]; then\n'
+                "  echo 'this node already runs a Kubernetes control plane not made by kctui' >&2; exit 1; fi\n"
+                'echo "$(hostname) ready"\n'
+            ),
+        )
+    )
+    hosts_line = f'sed -i "/ {CONTROL_PLANE_HOST}$/d" /etc/hosts\necho "$TARGET {CONTROL_PLANE_HOST}" >> /etc/hosts\n'
+    add(
+        Step(
+            name="hosts-masters",
+            title=f"{CONTROL_PLANE_HOST} on control-plane nodes",
+            nodes=_names(m.masters),
+            env={"TARGET": address(m.first)},
+            script=hosts_line,
+        )
+    )
+    if m.workers:
+        add(
+            Step(
+                name="hosts-workers",
+                title=f"{CONTROL_PLANE_HOST} on workers",
+                nodes=_names(m.workers),
+                env={"TARGET": vip if several else address(m.first)},
+                script=hosts_line,
+            )
+        )
+    sysctl = "".join(f"{k} = {v}\n" for k, v in SYSCTL.items())
+    add(
+        Step(
+            name="node-files",
+            title="kernel modules, sysctl and limits",
+            action="upload",
+            nodes=_names(m.all),
+            files=[
+                FileSpec(dest="/etc/modules-load.d/kctui-k8s.conf", content=MODULES),
+                FileSpec(dest="/etc/sysctl.d/99-kctui-k8s.conf", content=sysctl),
+                FileSpec(dest="/etc/security/limits.d/90-kctui.conf", content=LIMITS),
+            ],
+        )
+    )
+    add(
+        Step(
+            name="node-env",
+            title="load modules, apply sysctl, swap off",
+            nodes=_names(m.all),
+            script=(
+                'while read -r mod; do [ -n "$mod" ] && modprobe "$mod"; done < /etc/modules-load.d/kctui-k8s.conf\n'
+                "sysctl --system >/dev/null\n"
+                "swapoff -a\n"
+                "sed -ri '/\\sswap\\s/ s/^([^#])/#\\1/' /etc/fstab 2>/dev/null || true\n"
+                "mkdir -p /etc/kubernetes/kctui && echo kctui > /etc/kubernetes/kctui/owner\n"
+            ),
+        )
+    )
+    everywhere = ["kubernetes", cri, "calico"] + (["nfs-provisioner"] if spec.storage.nfs else [])
+    add(
+        Step(
+            name="packages",
+            title="copy resource packages",
+            action="upload",
+            nodes=_names(m.all),
+            files=[
+                FileSpec(source=str(archives[p]), dest=f"{PACKAGES}/{archives[p].name}", mode=0o600)
+                for p in everywhere
+            ],
+        )
+    )
+    unpack = "".join(
+        f"mkdir -p {unpacked[p]} && tar -xzf {PACKAGES}/{archives[p].name} -C {unpacked[p]}\n"
+        for p in everywhere
+    )
+    add(Step(name="unpack", title="unpack packages", nodes=_names(m.all), script=unpack))
+    add(
+        Step(
+            name="runtime",
+            title=f"install {cri}",
+            nodes=_names(m.all),
+            script=(
+                f"install -m 0755 {unpacked[cri]}/bin/* /usr/local/bin/\n"
+                f"install -m 0644 {unpacked[cri]}/systemd/*.service /etc/systemd/system/\n"
+                f"mkdir -p {shlex.quote(spec.container_runtime.root_dir)}\n"
+            ),
+        )
+    )
+    if cri == "containerd":
+        files = [
+            FileSpec(
+                dest="/etc/containerd/config.toml",
+                merge="toml",
+                content=json.dumps(runtime.containerd_config(spec, pause)),
+            )
+        ]
+        files += [
+            FileSpec(dest=path, content=content)
+            for path, content in runtime.registry_files(spec, registry).items()
+        ]
+    else:
+        files = [
+            FileSpec(
+                dest="/etc/docker/daemon.json",
+                merge="json",
+                content=json.dumps(runtime.docker_daemon(spec, registry)),
+            )
+        ]
+    add(
+        Step(
+            name="runtime-config",
+            title=f"{cri} configuration",
+            action="upload",
+            nodes=_names(m.all),
+            files=files,
+        )
+    )
+    add(
+        Step(
+            name="runtime-start",
+            title=f"start {cri}",
+            nodes=_names(m.all),
+            script=(
+                f"systemctl daemon-reload\nsystemctl enable --now {cri}\nsystemctl restart {cri}\n"
+                f"systemctl is-active --quiet {cri}\n"
+            ),
+        )
+    )
+    k8s = unpacked["kubernetes"]
+    add(
+        Step(
+            name="kubernetes",
+            title="install kubeadm, kubelet, kubectl",
+            nodes=_names(m.all),
+            script=(
+                f"install -m 0755 {k8s}/bin/kubeadm {k8s}/bin/kubelet {k8s}/bin/kubectl /usr/local/bin/\n"
+                f"install -m 0644 {k8s}/systemd/kubelet.service /etc/systemd/system/\n"
+                "mkdir -p /etc/systemd/system/kubelet.service.d\n"
+                f"install -m 0644 {k8s}/systemd/10-kubeadm.conf /etc/systemd/system/kubelet.service.d/\n"
+                "systemctl daemon-reload\nsystemctl enable kubelet\n"
+            ),
+        )
+    )
+    if spec.offline and registry is None:
+        imports = "".join(
+            f"if [ -f {unpacked[p]}/images/images.tar ]; then ctr -n k8s.io images import {unpacked[p]}/images/images.tar; fi\n"
+            for p in everywhere
+        )
+        add(Step(name="images", title="import images", nodes=_names(m.all), script=imports))
+
+    def master_taints(i: int) -> list[dict[str, str]]:
+        return kubeadm.taints_for_master(spec, spec.masters[i].taints)
+
+    init_doc = kubeadm.documents(
+        kubeadm.init_configuration(spec, m.first.name, address(m.first), master_taints(0)),
+        kubeadm.cluster_configuration(spec, sans),
+        kubeadm.kubelet_configuration(spec),
+        kubeadm.kube_proxy_configuration(spec),
+    )
+    add(
+        Step(
+            name="kubeadm-config",
+            title="kubeadm configuration",
+            action="upload",
+            nodes=[m.first.name],
+            files=[FileSpec(dest=f"{CONFIG_DIR}/kubeadm-init.yaml", content=init_doc, mode=0o600)],
+        )
+    )
+    add(
+        Step(
+            name="init",
+            title="kubeadm init",
+            nodes=[m.first.name],
+            timeout=900,
+            secrets={"CERT_KEY": cert_key},
+            script=(
+                "if [ ! -f /etc/kubernetes/admin.conf ]; then\n"
+                f'  kubeadm init --config {CONFIG_DIR}/kubeadm-init.yaml --upload-certs --certificate-key "$CERT_KEY"\n'
+                "fi\n"
+                "mkdir -p /root/.kube && cp /etc/kubernetes/admin.conf /root/.kube/config\n"
+                'echo "KCTUI_OUTPUT join_command=$(kubeadm token create --print-join-command)"\n'
+            ),
+        )
+    )
+    join_cp = (
+        "if [ -f /etc/kubernetes/kubelet.conf ]; then echo 'already joined'; exit 0; fi\n"
+        + PICK_ADDRESS
+        + '$KCTUI_OUT_JOIN_COMMAND --control-plane --certificate-key "$CERT_KEY" '
+        '--apiserver-advertise-address "$ADDR" --node-name "$KCTUI_NODE"\n'
+        f'sed -i "/ {CONTROL_PLANE_HOST}$/d" /etc/hosts && echo "$ADDR {CONTROL_PLANE_HOST}" >> /etc/hosts\n'
+        "mkdir -p /root/.kube && cp /etc/kubernetes/admin.conf /root/.kube/config\n"
+    )
+    if several:
+        add(
+            Step(
+                name="join-control-plane",
+                title="join control-plane nodes, one at a time",
+                nodes=_names(m.masters[1:]),
+                concurrency="one",
+                timeout=900,
+                env={"ADDRESSES": _map(m.masters)},
+                secrets={"CERT_KEY": cert_key},
+                script=join_cp,
+            )
+        )
+    standalone = yaml.safe_dump(
+        {**kubeadm.kubelet_configuration(spec), "staticPodPath": "/etc/kubernetes/manifests"}
+    )
+    if m.workers and several:
+        add(
+            Step(
+                name="worker-lb",
+                title=f"load balancer on {vip} for workers",
+                action="upload",
+                nodes=_names(m.workers),
+                files=[
+                    FileSpec(
+                        dest=LB_CONFIG, content=haproxy_config(vip, [address(n) for n in m.masters])
+                    ),
+                    FileSpec(
+                        dest="/etc/kubernetes/manifests/kctui-lb.yaml",
+                        content=yaml.safe_dump(lb_pod()),
+                    ),
+                ],
+            )
+        )
+        add(
+            Step(
+                name="worker-vip",
+                title=f"{vip} on the workers, balancer started",
+                nodes=_names(m.workers),
+                env={"VIP": vip, "STANDALONE": standalone},
+                timeout=120,
+                # The balancer must run before the workers join: their kubelet starts standalone
+                # (static Pods only) with a minimal config, which kubeadm join replaces.
+                script=(
+                    'ip addr show dev lo | grep -q " $VIP/32 " || ip addr add "$VIP/32" dev lo\n'
+                    "if [ ! -f /etc/kubernetes/kubelet.conf ]; then\n"
+                    '  mkdir -p /var/lib/kubelet && printf "%s" "$STANDALONE" > /var/lib/kubelet/config.yaml\n'
+                    "  systemctl restart kubelet\n"
+                    "fi\n"
+                    "for i in $(seq 1 100); do (exec 3<>/dev/tcp/$VIP/6443) 2>/dev/null && exit 0; sleep 0.3; done\n"
+                    'echo "nothing answers on $VIP:6443" >&2; exit 1\n'
+                ),
+            )
+        )
+    if m.workers:
+        add(
+            Step(
+                name="join-workers",
+                title="join workers",
+                nodes=_names(m.workers),
+                timeout=900,
+                env={"ADDRESSES": _map(m.workers)},
+                script=(
+                    "if [ -f /etc/kubernetes/kubelet.conf ]; then echo 'already joined'; exit 0; fi\n"
+                    + PICK_ADDRESS
+                    + '$KCTUI_OUT_JOIN_COMMAND --node-name "$KCTUI_NODE"'
+                    + (" --ignore-preflight-errors=Port-10250" if several else "")
+                    + "\n"
+                ),
+            )
+        )
+    calico_dir = unpacked["calico"]
+    add(
+        Step(
+            name="cni-config",
+            title="Calico installation",
+            action="upload",
+            nodes=[m.first.name],
+            files=[
+                FileSpec(
+                    dest=f"{CONFIG_DIR}/calico-installation.yaml",
+                    content=yaml.safe_dump(addons.calico_installation(spec), sort_keys=False),
+                )
+            ],
+        )
+    )
+    add(
+        Step(
+            name="cni",
+            title="Calico",
+            nodes=[m.first.name],
+            script=(
+                f"kubectl apply -f {calico_dir}/manifests/\n"
+                f"kubectl apply -f {CONFIG_DIR}/calico-installation.yaml\n"
+            ),
+        )
+    )
+    add(
+        Step(
+            name="taints-labels",
+            title="taints and labels",
+            nodes=[m.first.name],
+            script=taints_and_labels(cluster),
+        )
+    )
+    storage_docs: list[dict[str, object]] = []
+    storage_secrets: dict[str, str] = {}
+    default = spec.storage.default_storage_class
+    for i, nfs in enumerate(spec.storage.nfs):
+        storage_docs += addons.nfs_provisioner(i, nfs, nfs.storage_class_name == default)
+    ceph_script = ""
+    for i, ceph in enumerate(spec.storage.ceph):
+        docs, secret_name = addons.ceph_rbd(i, ceph, ceph.storage_class_name == default)
+        storage_docs += docs
+        var = f"CEPH_KEY_{i}"
+        storage_secrets[var] = ceph.key.reveal() if ceph.key else ""
+        ceph_script += (
+            f"kubectl -n kube-system delete secret {secret_name} --ignore-not-found\n"
+            f"kubectl -n kube-system create secret generic {secret_name} "
+            f'--from-literal=userID={shlex.quote(ceph.user)} --from-literal=userKey="${var}"\n'
+        )
+    if storage_docs:
+        add(
+            Step(
+                name="storage-config",
+                title="storage classes",
+                action="upload",
+                nodes=[m.first.name],
+                files=[
+                    FileSpec(
+                        dest=f"{CONFIG_DIR}/storage.yaml",
+                        content=yaml.safe_dump_all(storage_docs, sort_keys=False),
+                    )
+                ],
+            )
+        )
+        rbac = (
+            f"kubectl apply -f {unpacked['nfs-provisioner']}/manifests/\n"
+            if spec.storage.nfs
+            else ""
+        )
+        add(
+            Step(
+                name="storage",
+                title="storage plugins",
+                nodes=[m.first.name],
+                secrets=storage_secrets,
+                script=rbac + ceph_script + f"kubectl apply -f {CONFIG_DIR}/storage.yaml\n",
+            )
+        )
+    add(
+        Step(
+            name="health",
+            title="all nodes Ready",
+            nodes=[m.first.name],
+            timeout=600,
+            retries=2,
+            script=("kubectl wait --for=condition=Ready nodes --all --timeout=300s\n"),
+        )
+    )
+    add(
+        Step(
+            name="fetch-kubeconfig",
+            title="admin kubeconfig",
+            action="download",
+            nodes=[m.first.name],
+            files=[
+                FileSpec(
+                    source="/etc/kubernetes/admin.conf",
+                    dest=str(store.kubeconfigs_dir / f".{cluster.name}.download"),
+                )
+            ],
+        )
+    )
+    add(
+        Step(
+            name="save-kubeconfig",
+            title="save the kubeconfig on the jump host",
+            action="local",
+            call="save-kubeconfig",
+            args={
+                "cluster": cluster.name,
+                "server": f"https://{address(m.first)}:{kubeadm.API_PORT}",
+            },
+        )
+    )
+    return Operation(
+        type="create-cluster", cluster=cluster.name, steps=steps, params={"nodes": _names(m.all)}
+    )
+
+
+def taints_and_labels(cluster: Cluster) -> str:
+    spec = cluster.spec
+    key = kubeadm.control_plane_taint_key(spec.kubernetes_version)
+    lines = []
+    q = shlex.quote
+    for master in spec.masters:
+        if master.taints is not None:  # explicit: replace the default control-plane taint
+            lines.append(
+                f"kubectl taint nodes {q(master.node)} {key}:NoSchedule- 2>/dev/null || true"
+            )
+        for t in master.taints or []:
+            lines.append(
+                f"kubectl taint nodes {q(master.node)} {q(_taint_arg(t.key, t.value, t.effect))} --overwrite"
+            )
+        for k, v in master.labels.items():
+            lines.append(f"kubectl label nodes {q(master.node)} {q(f'{k}={v}')} --overwrite")
+    for worker in spec.workers:
+        for t in worker.taints:
+            lines.append(
+                f"kubectl taint nodes {q(worker.node)} {q(_taint_arg(t.key, t.value, t.effect))} --overwrite"
+            )
+        for k, v in worker.labels.items():
+            lines.append(f"kubectl label nodes {q(worker.node)} {q(f'{k}={v}')} --overwrite")
+    return "\n".join([*lines, "echo 'taints and labels set'"]) + "\n"
+
+
+def _taint_arg(key: str, value: str, effect: str) -> str:
+    return f"{key}={value}:{effect}" if value else f"{key}:{effect}"
+
+
+def haproxy_config(vip: str, masters: list[str]) -> str:
+    servers = "".join(f"    server master{i} {ip}:6443 check\n" for i, ip in enumerate(masters))
+    return (
+        "global\n    maxconn 4000\n\ndefaults\n    mode tcp\n    timeout connect 5s\n"
+        "    timeout client 1h\n    timeout server 1h\n\n"
+        f"frontend kube-apiserver\n    bind {vip}:6443\n    default_backend masters\n\n"
+        f"backend masters\n    balance roundrobin\n{servers}"
+    )
+
+
+def lb_pod() -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "kctui-lb",
+            "namespace": "kube-system",
+            "labels": {"component": "kctui-lb"},
+        },
+        "spec": {
+            "hostNetwork": True,
+            "priorityClassName": "system-node-critical",
+            "containers": [
+                {
+                    "name": "haproxy",
+                    "image": "docker.io/library/haproxy:2.8",
+                    "command": ["haproxy", "-f", LB_CONFIG],
+                }
+            ],
+            "volumes": [{"name": "config", "hostPath": {"path": LB_CONFIG, "type": "File"}}],
+        },
+    }

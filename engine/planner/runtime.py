@@ -1,0 +1,104 @@
+"""Container runtime configuration as data: containerd config.toml and certs.d, docker daemon.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tomlkit
+
+from store.documents.cluster import ClusterSpec
+from store.documents.registry import Registry
+
+CERTS_D = "/etc/containerd/certs.d"
+CRI = 'plugins."io.containerd.grpc.v1.cri"'
+
+
+def containerd_config(spec: ClusterSpec, sandbox_image: str) -> dict[str, Any]:
+    """Only the keys kctui owns; merged into whatever config.toml the node has."""
+    return {
+        "version": 2,
+        "root": spec.container_runtime.root_dir,
+        "plugins": {
+            "io.containerd.grpc.v1.cri": {
+                "sandbox_image": sandbox_image,
+                "containerd": {
+                    "runtimes": {
+                        "runc": {
+                            "runtime_type": "io.containerd.runc.v2",
+                            "options": {"SystemdCgroup": True},
+                        }
+                    }
+                },
+                "registry": {"config_path": CERTS_D},
+            }
+        },
+    }
+
+
+def merge_toml(existing: str, ours: dict[str, Any]) -> str:
+    """Set our keys in the existing document, keeping every other table and comment."""
+    doc = tomlkit.parse(existing) if existing.strip() else tomlkit.document()
+    _merge(doc, ours)
+    return tomlkit.dumps(doc)
+
+
+def _merge(target: Any, ours: dict[str, Any]) -> None:
+    for key, value in ours.items():
+        if isinstance(value, dict):
+            if key not in target or not isinstance(target[key], dict):
+                target[key] = tomlkit.table()
+            _merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def hosts_toml(server: str, hosts: list[tuple[str, dict[str, Any]]]) -> str:
+    """A certs.d/<registry>/hosts.toml: the upstream server and the hosts to try first."""
+    doc = tomlkit.document()
+    if server:
+        doc["server"] = server
+    host_table = tomlkit.table(is_super_table=True)
+    for url, options in hosts:
+        host_table[url] = options
+    if hosts:
+        doc["host"] = host_table
+    return tomlkit.dumps(doc)
+
+
+def registry_files(spec: ClusterSpec, registry: Registry | None) -> dict[str, str]:
+    """certs.d files, path -> content, for the spec's mirrors, insecure registries and registry."""
+    files: dict[str, str] = {}
+    runtime = spec.container_runtime
+    if runtime.registry_mirrors:
+        hosts = [(m, {"capabilities": ["pull", "resolve"]}) for m in runtime.registry_mirrors]
+        files[f"{CERTS_D}/docker.io/hosts.toml"] = hosts_toml("https://registry-1.docker.io", hosts)
+    for host in runtime.insecure_registries:
+        url = host if "://" in host else f"http://{host}"
+        bare = url.split("://", 1)[1]
+        files[f"{CERTS_D}/{bare}/hosts.toml"] = hosts_toml(
+            url, [(url, {"capabilities": ["pull", "resolve", "push"], "skip_verify": True})]
+        )
+    if registry is not None:
+        options: dict[str, Any] = {"capabilities": ["pull", "resolve"]}
+        if registry.skip_verify:
+            options["skip_verify"] = True
+        if registry.ca_pem:
+            options["ca"] = f"{CERTS_D}/{registry.host}/ca.crt"
+            files[f"{CERTS_D}/{registry.host}/ca.crt"] = registry.ca_pem
+        files[f"{CERTS_D}/{registry.host}/hosts.toml"] = hosts_toml(
+            registry.url, [(registry.url, options)]
+        )
+    return files
+
+
+def docker_daemon(spec: ClusterSpec, registry: Registry | None) -> dict[str, Any]:
+    runtime = spec.container_runtime
+    insecure = list(runtime.insecure_registries)
+    if registry is not None and (registry.scheme == "http" or registry.skip_verify):
+        insecure.append(registry.host)
+    return {
+        "exec-opts": ["native.cgroupdriver=systemd"],
+        "data-root": runtime.root_dir,
+        "registry-mirrors": list(runtime.registry_mirrors),
+        "insecure-registries": insecure,
+    }

@@ -1,0 +1,368 @@
+"""Checks of a cluster spec: every problem at once, each naming the field and the fix."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from engine import catalog
+from engine.packages import PackageNeeds, needed_packages
+from store.documents.cluster import ClusterSpec
+from store.documents.node import Node, NodeStatus
+from store.store import Store
+
+NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_RE = re.compile(
+    r"^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$"
+)
+AUTODETECT_RE = re.compile(
+    r"^(first-found|can-reach=\S+|interface=\S+|skip-interface=\S+|kubernetes-internal-ip)$"
+)
+MTU_RANGE = (576, 1460)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class SpecError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def validate_name(name: str) -> list[Problem]:
+    if not NAME_RE.match(name) or len(name) > 32 or name.isdigit():
+        return [
+            Problem(
+                "metadata.name",
+                f"{name!r} must be lowercase letters, digits and '-', "
+                "start and end with a letter or digit, at most 32 characters, not only digits",
+            )
+        ]
+    return []
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _cidrs(field: str, values: list[str], problems: list[Problem]) -> list[tuple[str, Network]]:
+    out = []
+    for i, value in enumerate(values):
+        try:
+            out.append((f"{field}[{i}]", ipaddress.ip_network(value, strict=True)))
+        except ValueError:
+            problems.append(
+                Problem(
+                    f"{field}[{i}]", f"{value!r} is not a network in CIDR form (e.g. 10.96.0.0/16)"
+                )
+            )
+    return out
+
+
+def _node_problems(
+    spec: ClusterSpec, name: str, store: Store, problems: list[Problem]
+) -> list[Node]:
+    entries = [(f"spec.masters[{i}].node", m.node) for i, m in enumerate(spec.masters)]
+    entries += [(f"spec.workers[{i}].node", w.node) for i, w in enumerate(spec.workers)]
+    seen: set[str] = set()
+    nodes: list[Node] = []
+    for field, node_name in entries:
+        if node_name in seen:
+            problems.append(
+                Problem(field, f"node {node_name} is listed twice; a node has one role")
+            )
+            continue
+        seen.add(node_name)
+        node = store.nodes.find(node_name)
+        if node is None:
+            problems.append(
+                Problem(field, f"no node named {node_name!r}; add it with: kctui node add")
+            )
+            continue
+        nodes.append(node)
+        if not node.enabled:
+            problems.append(
+                Problem(
+                    field,
+                    f"node {node_name} is disabled; enable it with: kctui node enable {node_name}",
+                )
+            )
+        if node.status != NodeStatus.ONLINE:
+            why = f" ({node.last_error})" if node.last_error else ""
+            problems.append(
+                Problem(
+                    field,
+                    f"node {node_name} is {node.status.value}{why}; check it with: kctui node probe {node_name}",
+                )
+            )
+        if node.cluster and node.cluster != name:
+            problems.append(Problem(field, f"node {node_name} belongs to cluster {node.cluster}"))
+        if node.region != spec.region:
+            problems.append(
+                Problem(
+                    field,
+                    f"node {node_name} is in region {node.region}, the cluster in {spec.region}",
+                )
+            )
+    arches = {n.facts.arch for n in nodes if n.facts.arch}
+    if len(arches) > 1:
+        problems.append(
+            Problem(
+                "spec.workers",
+                f"the nodes mix CPU architectures ({', '.join(sorted(arches))}); a cluster has one",
+            )
+        )
+    return nodes
+
+
+def validate(
+    name: str, spec: ClusterSpec, store: Store, *, existing_ok: bool = False
+) -> list[Problem]:
+    problems = validate_name(name)
+    if not existing_ok and store.clusters.exists(name):
+        problems.append(
+            Problem("metadata.name", f"a cluster named {name!r} exists; pick another name")
+        )
+    count = len(spec.masters)
+    if count == 0 or count % 2 == 0:
+        problems.append(
+            Problem(
+                "spec.masters",
+                f"{count} control-plane nodes given; use an odd number (1, 3 or 5) so etcd keeps quorum",
+            )
+        )
+    nodes = _node_problems(spec, name, store, problems)
+
+    version = spec.kubernetes_version
+    if catalog.release(version) is None and not spec.offline:
+        known = ", ".join(r.version for r in catalog.releases())
+        problems.append(
+            Problem(
+                "spec.kubernetesVersion", f"{version} is not in the catalog; choose one of {known}"
+            )
+        )
+    runtime = spec.container_runtime
+    if not catalog.runtime_allowed(version, runtime.type):
+        problems.append(
+            Problem(
+                "spec.containerRuntime.type",
+                f"docker is not supported from Kubernetes v1.24 (dockershim was removed); use containerd with {version}",
+            )
+        )
+    for field, path in (
+        ("spec.etcd.dataDir", spec.etcd.data_dir),
+        ("spec.containerRuntime.rootDir", runtime.root_dir),
+    ):
+        if not path.startswith("/"):
+            problems.append(Problem(field, f"{path!r} must be an absolute path"))
+
+    net = spec.networking
+    services = _cidrs("spec.networking.services", net.services, problems)
+    pods = _cidrs("spec.networking.pods", net.pods, problems)
+    _family(net.ip_family, "spec.networking.services", services, problems)
+    _family(net.ip_family, "spec.networking.pods", pods, problems)
+    node_nets = [
+        (f"the network {n_net} of node {node.name}", ipaddress.ip_network(n_net))
+        for node in nodes
+        for iface in node.facts.interfaces
+        for n_net in iface.networks
+    ]
+    for field, network in pods:
+        for other, other_net in services:
+            if network.version == other_net.version and network.overlaps(other_net):
+                problems.append(
+                    Problem(
+                        field,
+                        f"{network} overlaps {other} {other_net}; pod and service networks must be apart",
+                    )
+                )
+    for field, network in services + pods:
+        for what, node_net in node_nets:
+            if network.version == node_net.version and network.overlaps(node_net):
+                problems.append(Problem(field, f"{network} overlaps {what}"))
+                break
+    if count > 1:
+        _vip(net.worker_node_vip, services + pods, node_nets, problems)
+    if net.external_ip and not _is_ip(net.external_ip):
+        problems.append(
+            Problem("spec.networking.externalIP", f"{net.external_ip!r} is not an IP address")
+        )
+    if not DNS_RE.match(net.dns_domain):
+        problems.append(
+            Problem("spec.networking.dnsDomain", f"{net.dns_domain!r} is not a DNS domain")
+        )
+    for i, san in enumerate(spec.cert_sans):
+        if not _is_ip(san) and not DNS_RE.match(san):
+            problems.append(
+                Problem(f"spec.certSANs[{i}]", f"{san!r} is neither an IP address nor a DNS name")
+            )
+
+    calico = spec.cni.calico
+    if not MTU_RANGE[0] <= calico.mtu <= MTU_RANGE[1]:
+        problems.append(
+            Problem(
+                "spec.cni.calico.mtu",
+                f"{calico.mtu} is outside {MTU_RANGE[0]}..{MTU_RANGE[1]} (1440 suits most networks)",
+            )
+        )
+    for field, value in (
+        ("ipv4AutoDetection", calico.ipv4_auto_detection),
+        ("ipv6AutoDetection", calico.ipv6_auto_detection),
+    ):
+        if not AUTODETECT_RE.match(value):
+            problems.append(
+                Problem(
+                    f"spec.cni.calico.{field}",
+                    f"{value!r}: use first-found, can-reach=ADDRESS or interface=REGEX",
+                )
+            )
+
+    problems += _storage(spec)
+    if spec.image_registry and not store.registries.exists(spec.image_registry):
+        problems.append(
+            Problem(
+                "spec.imageRegistry",
+                f"no registry named {spec.image_registry!r}; add it with: kctui registry add",
+            )
+        )
+    if spec.backup_point and not store.backup_points.exists(spec.backup_point):
+        problems.append(
+            Problem(
+                "spec.backupPoint",
+                f"no backup point named {spec.backup_point!r}; add it with: kctui backup-point add",
+            )
+        )
+    if spec.offline and not problems:
+        arch = next((n.facts.arch for n in nodes if n.facts.arch), "amd64")
+        problems += _packages(needed_packages(spec, arch), store)
+    return problems
+
+
+def _family(
+    family: str, field: str, nets: list[tuple[str, Network]], problems: list[Problem]
+) -> None:
+    versions = sorted(n.version for _, n in nets)
+    if family == "IPv4" and versions != [4]:
+        problems.append(Problem(field, "IPv4 needs exactly one IPv4 CIDR"))
+    if family == "IPv4+IPv6" and versions != [4, 6]:
+        example = "10.96.0.0/16, fd03::/112" if "services" in field else "172.25.0.0/16, fd05::/120"
+        problems.append(
+            Problem(
+                field, f"dual stack (IPv4+IPv6) needs one IPv4 and one IPv6 CIDR, e.g. {example}"
+            )
+        )
+
+
+def _vip(
+    vip: str,
+    nets: list[tuple[str, Network]],
+    node_nets: list[tuple[str, Network]],
+    problems: list[Problem],
+) -> None:
+    field = "spec.networking.workerNodeVip"
+    if not vip:
+        problems.append(
+            Problem(field, "required with several control-plane nodes (e.g. 169.254.169.100)")
+        )
+        return
+    if not _is_ip(vip):
+        problems.append(Problem(field, f"{vip!r} is not an IP address"))
+        return
+    address = ipaddress.ip_address(vip)
+    for what, network in [(f, n) for f, n in nets] + node_nets:
+        if address.version == network.version and address in network:
+            problems.append(
+                Problem(
+                    field,
+                    f"{vip} is inside {what} {network}; pick an address outside every network"
+                    if what.startswith("spec.")
+                    else f"{vip} is inside {what}; pick an address outside every network",
+                )
+            )
+            return
+
+
+def _storage(spec: ClusterSpec) -> list[Problem]:
+    problems = []
+    classes: dict[str, str] = {}
+    entries = [
+        (f"spec.storage.nfs[{i}]", s.storage_class_name) for i, s in enumerate(spec.storage.nfs)
+    ]
+    entries += [
+        (f"spec.storage.ceph[{i}]", s.storage_class_name) for i, s in enumerate(spec.storage.ceph)
+    ]
+    for field, sc in entries:
+        if sc in classes:
+            problems.append(
+                Problem(
+                    f"{field}.storageClassName",
+                    f"{sc} is already used by {classes[sc]}; storage class names must be unique",
+                )
+            )
+        elif not NAME_RE.match(sc):
+            problems.append(
+                Problem(f"{field}.storageClassName", f"{sc!r} is not a valid storage class name")
+            )
+        classes.setdefault(sc, field)
+    for i, nfs in enumerate(spec.storage.nfs):
+        if not nfs.server_addr.strip():
+            problems.append(
+                Problem(f"spec.storage.nfs[{i}].serverAddr", "the NFS server address is required")
+            )
+        if not nfs.shared_path.startswith("/"):
+            problems.append(
+                Problem(
+                    f"spec.storage.nfs[{i}].sharedPath",
+                    f"{nfs.shared_path!r} must be an absolute path",
+                )
+            )
+    for i, ceph in enumerate(spec.storage.ceph):
+        if not ceph.monitors:
+            problems.append(
+                Problem(
+                    f"spec.storage.ceph[{i}].monitors",
+                    "at least one monitor (host:port) is required",
+                )
+            )
+        if not ceph.key:
+            problems.append(
+                Problem(f"spec.storage.ceph[{i}].key", "the Ceph user's key is required")
+            )
+    default = spec.storage.default_storage_class
+    if default and default not in classes:
+        names = ", ".join(classes) or "none defined"
+        problems.append(
+            Problem(
+                "spec.storage.defaultStorageClass",
+                f"{default!r} is not one of the storage classes ({names})",
+            )
+        )
+    return problems
+
+
+def _packages(needs: Iterable[PackageNeeds], store: Store) -> list[Problem]:
+    problems = []
+    for need in needs:
+        if not store.resources.exists(need.package_id):
+            problems.append(
+                Problem(
+                    need.field,
+                    f"offline install needs the package {need.package_id}; push it with: kctui resource push {need.package_id}.tar.gz",
+                )
+            )
+    return problems

@@ -1,0 +1,274 @@
+"""`kctui cluster ...`: create from a spec file, list, show, retry, kubeconfig, export, delete."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from kctui.cli.common import add_command
+from kctui.cli.context import CliError, Context
+from kctui.cli.output import print_json, print_table
+
+
+def register(sub: Any) -> None:
+    cluster = sub.add_parser("cluster", help="Kubernetes clusters built on the nodes")
+    verbs = cluster.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    p = add_command(verbs, "create", "create a cluster from a spec file (kctui/v1 Cluster YAML)")
+    p.add_argument("-f", "--file", type=Path, help="the spec; - reads standard input")
+    p.add_argument("--print-defaults", action="store_true", help="print a full spec with defaults")
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the whole plan; connect to nothing"
+    )
+    p.add_argument("--yes", action="store_true", help="create without asking")
+    p.add_argument("--wait", action="store_true", help="follow the operation; exit code = result")
+    p.set_defaults(handler=run_create)
+
+    p = add_command(verbs, "list", "list clusters")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_list)
+
+    p = add_command(verbs, "show", "spec, phase, nodes and operations of a cluster")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_show)
+
+    p = add_command(verbs, "retry", "resume the cluster's latest failed operation")
+    p.add_argument("name")
+    p.add_argument("--dry-run", action="store_true")
+    p.set_defaults(handler=run_retry)
+
+    p = add_command(verbs, "kubeconfig", "print the path of the admin kubeconfig")
+    p.add_argument("name")
+    p.set_defaults(handler=run_kubeconfig)
+
+    p = add_command(verbs, "export", "print the cluster's spec as YAML")
+    p.add_argument("name")
+    p.set_defaults(handler=run_export)
+
+    p = add_command(verbs, "delete", "reset every node of the cluster and free them")
+    p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="confirm")
+    p.add_argument("--force", action="store_true", help="also when backups exist")
+    p.add_argument("--dry-run", action="store_true")
+    p.set_defaults(handler=run_delete)
+
+
+def _errors(fn: Any) -> Any:
+    def wrapped(ctx: Context, args: argparse.Namespace) -> int:
+        from engine.runner import OperationError
+        from engine.validate import SpecError
+        from store.errors import AlreadyExistsError, NotFoundError
+
+        try:
+            code: int = fn(ctx, args)
+            return code
+        except SpecError as e:
+            raise CliError(
+                "the spec has problems; nothing was changed:\n  "
+                + "\n  ".join(str(p) for p in e.problems)
+            ) from None
+        except (OperationError, NotFoundError, AlreadyExistsError) as e:
+            raise CliError(str(e)) from None
+
+    return wrapped
+
+
+def load_spec(path: Path) -> Any:
+    import yaml
+    from pydantic import ValidationError
+
+    from engine.validate import Problem, SpecError
+    from store.documents.cluster import Cluster
+
+    text = sys.stdin.read() if str(path) == "-" else path.read_text()
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise CliError(f"{path}: not valid YAML: {e}") from None
+    try:
+        return Cluster.model_validate(raw)
+    except ValidationError as e:
+        problems = [
+            Problem(".".join(str(x) for x in err["loc"]) or "spec", err["msg"])
+            for err in e.errors()
+        ]
+        raise SpecError(problems) from None
+
+
+def _service(ctx: Context) -> Any:
+    from engine.clusters import ClusterService
+
+    return ClusterService(ctx.store, ctx.settings)
+
+
+def _run(ctx: Context, op: Any) -> int:
+    import asyncio
+
+    from engine.clusters import ClusterService
+    from engine.events import EventBus
+    from kctui.cli.operation import printer
+
+    bus = EventBus()
+    bus.subscribe(printer)
+    done = asyncio.run(ClusterService(ctx.store, ctx.settings, bus).run(op))
+    print(f"operation {done.id}: {done.status.value}" + (f": {done.error}" if done.error else ""))
+    return 0 if done.status.value == "succeeded" else 1
+
+
+def _start(ctx: Context, op: Any, wait: bool) -> int:
+    if wait:
+        return _run(ctx, op)
+    from kctui.cli.operation import spawn
+
+    spawn(ctx, op.id)
+    print(op.id)
+    return 0
+
+
+@_errors
+def run_create(ctx: Context, args: argparse.Namespace) -> int:
+    if args.print_defaults:
+        return _print_defaults()
+    if args.file is None:
+        raise CliError("give the spec with -f FILE (or --print-defaults for a full example)")
+    from engine.plan import render
+
+    cluster = load_spec(args.file)
+    service = _service(ctx)
+    if args.dry_run:
+        print(render(service.plan(cluster), ctx.store), end="")
+        return 0
+    service.check(cluster)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError("pass --yes to create the cluster without asking")
+        if input(f"Create cluster {cluster.name}? [y/N] ").strip().lower() not in ("y", "yes"):
+            raise CliError("not created")
+    _, op = service.create(cluster)
+    return _start(ctx, op, args.wait)
+
+
+def _print_defaults() -> int:
+    import yaml
+
+    from engine import catalog
+    from store.documents.cluster import Cluster, MasterNode, NFSStorage, WorkerNode
+
+    cluster = Cluster(metadata={"name": "demo"})
+    cluster.spec.masters = [MasterNode(node="lab-1")]
+    cluster.spec.workers = [WorkerNode(node="lab-2"), WorkerNode(node="lab-3")]
+    cluster.spec.kubernetes_version = catalog.default_version()
+    cluster.spec.storage.nfs = [
+        NFSStorage(server_addr="nfs.example.lan", shared_path="/exports/k8s")
+    ]
+    cluster.spec.storage.default_storage_class = "nfs-sc"
+    from engine.packages import resolve
+
+    cluster.spec = resolve(cluster.spec)
+    data = cluster.model_dump(
+        mode="json", by_alias=True, include={"api_version", "kind", "metadata", "spec"}
+    )
+    print(yaml.safe_dump(data, sort_keys=False), end="")
+    return 0
+
+
+def _export(cluster: Any) -> dict[str, Any]:
+    data: dict[str, Any] = cluster.model_dump(
+        mode="json", by_alias=True, include={"api_version", "kind", "metadata", "spec"}
+    )
+    return data
+
+
+@_errors
+def run_list(ctx: Context, args: argparse.Namespace) -> int:
+    clusters = ctx.store.clusters.list()
+    if args.json:
+        print_json([c.model_dump(mode="json", by_alias=True) for c in clusters])
+        return 0
+    print_table(
+        ["NAME", "PHASE", "VERSION", "CP/WORKERS", "REGION", "LAST OPERATION"],
+        [
+            (
+                c.name,
+                c.status.phase.value,
+                c.spec.kubernetes_version,
+                f"{len(c.spec.masters)}/{len(c.spec.workers)}",
+                c.spec.region,
+                c.status.last_operation or "-",
+            )
+            for c in clusters
+        ],
+    )
+    return 0
+
+
+@_errors
+def run_show(ctx: Context, args: argparse.Namespace) -> int:
+    cluster = ctx.store.clusters.get(args.name)
+    ops = ctx.store.operations.list(lambda o: o.cluster == args.name)
+    if args.json:
+        data = cluster.model_dump(mode="json", by_alias=True)
+        data["operations"] = [{"id": o.id, "type": o.type, "status": o.status.value} for o in ops]
+        print_json(data)
+        return 0
+    s = cluster.status
+    print(
+        f"{cluster.name}: {s.phase.value}, Kubernetes {cluster.spec.kubernetes_version}, region {cluster.spec.region}"
+    )
+    if s.message:
+        print(f"message: {s.message}")
+    print_table(
+        ["NODE", "ROLE", "IP", "HOSTNAME"], [(n.node, n.role, n.ip, n.hostname) for n in s.nodes]
+    )
+    print()
+    print_table(["OPERATION", "TYPE", "STATUS"], [(o.id, o.type, o.status.value) for o in ops])
+    return 0
+
+
+@_errors
+def run_retry(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.plan import render
+
+    op = _service(ctx).retry_operation(args.name)
+    if args.dry_run:
+        print(render(op, ctx.store), end="")
+        return 0
+    return _run(ctx, op)
+
+
+@_errors
+def run_kubeconfig(ctx: Context, args: argparse.Namespace) -> int:
+    ctx.store.clusters.get(args.name)
+    path = ctx.store.kubeconfigs_dir / f"{args.name}.conf"
+    if not path.exists():
+        raise CliError(
+            f"{args.name} has no kubeconfig yet (it is written when the create succeeds)"
+        )
+    print(path)
+    return 0
+
+
+@_errors
+def run_export(ctx: Context, args: argparse.Namespace) -> int:
+    import yaml
+
+    print(yaml.safe_dump(_export(ctx.store.clusters.get(args.name)), sort_keys=False), end="")
+    return 0
+
+
+@_errors
+def run_delete(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.plan import render
+    from engine.planner.delete import plan_delete
+
+    cluster = ctx.store.clusters.get(args.name)
+    if args.dry_run:
+        print(render(plan_delete(cluster), ctx.store), end="")
+        return 0
+    if not args.yes:
+        raise CliError(f"deleting cluster {args.name} resets all its nodes; pass --yes to confirm")
+    op = _service(ctx).delete_operation(args.name, args.force)
+    return _run(ctx, op)

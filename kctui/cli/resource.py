@@ -1,0 +1,105 @@
+"""`kctui resource ...`: offline resource packages (push, list, show, delete)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+from typing import Any
+
+from kctui.cli.common import add_command
+from kctui.cli.context import CliError, Context
+from kctui.cli.output import print_json, print_table
+
+
+def register(sub: Any) -> None:
+    res = sub.add_parser("resource", help="offline packages: Kubernetes, runtimes, CNI, CSI")
+    verbs = res.add_subparsers(dest="verb", metavar="VERB", required=True)
+    p = add_command(verbs, "push", "verify a package and keep it for offline installs")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_push)
+    p = add_command(verbs, "list", "list pushed packages")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_list)
+    p = add_command(verbs, "show", "show a package's manifest")
+    p.add_argument("name", help="name-version-arch")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_show)
+    p = add_command(verbs, "delete", "delete a pushed package")
+    p.add_argument("name")
+    p.add_argument("--yes", action="store_true")
+    p.set_defaults(handler=run_delete)
+
+
+def push(ctx: Context, path: Path) -> Any:
+    from engine.resource_package import PackageError, read
+
+    try:
+        pkg = read(path)
+    except PackageError as e:
+        raise CliError(f"{e}; nothing was stored") from None
+    if ctx.store.resources.exists(pkg.id):
+        existing = ctx.store.resources.get(pkg.id)
+        if existing.sha256 == pkg.sha256:
+            return existing
+        raise CliError(
+            f"{pkg.id} is already pushed with other content; delete it first: kctui resource delete {pkg.id} --yes"
+        )
+    directory = ctx.store.resources_dir
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = directory / f".{pkg.archive}.partial"
+    shutil.copyfile(path, partial)
+    partial.replace(directory / pkg.archive)
+    return ctx.store.resources.add(pkg)
+
+
+def run_push(ctx: Context, args: argparse.Namespace) -> int:
+    pkg = push(ctx, args.file)
+    if args.json:
+        print_json(pkg.model_dump(mode="json", by_alias=True))
+    else:
+        print(f"pushed {pkg.id} ({pkg.type}, {len(pkg.files)} files, sha256 {pkg.sha256[:12]})")
+    return 0
+
+
+def run_list(ctx: Context, args: argparse.Namespace) -> int:
+    pkgs = ctx.store.resources.list()
+    if args.json:
+        print_json([p.model_dump(mode="json", by_alias=True) for p in pkgs])
+        return 0
+    print_table(
+        ["PACKAGE", "TYPE", "VERSION", "ARCH", "SIZE"],
+        [(p.id, p.type, p.version, p.arch, f"{p.size / 2**20:.1f}M") for p in pkgs],
+    )
+    return 0
+
+
+def run_show(ctx: Context, args: argparse.Namespace) -> int:
+    from store.errors import NotFoundError
+
+    try:
+        pkg = ctx.store.resources.get(args.name)
+    except NotFoundError as e:
+        raise CliError(str(e)) from None
+    if args.json:
+        print_json(pkg.model_dump(mode="json", by_alias=True))
+        return 0
+    print(f"{pkg.id}: {pkg.type} {pkg.version} {pkg.arch}, sha256 {pkg.sha256}")
+    print_table(["FILE", "SIZE", "SHA256"], [(f.path, f.size, f.sha256[:16]) for f in pkg.files])
+    return 0
+
+
+def run_delete(ctx: Context, args: argparse.Namespace) -> int:
+    from store.errors import NotFoundError
+
+    if not args.yes:
+        raise CliError(f"deleting {args.name} needs --yes")
+    try:
+        pkg = ctx.store.resources.get(args.name)
+    except NotFoundError as e:
+        raise CliError(str(e)) from None
+    ctx.store.resources.delete(pkg.id)
+    (ctx.store.resources_dir / pkg.archive).unlink(missing_ok=True)
+    print(f"deleted {pkg.id}")
+    return 0
