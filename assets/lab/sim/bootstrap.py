@@ -134,7 +134,17 @@ def handle(etcd, body, public_url):
                 "message": "the certificate key does not decrypt the uploaded certificates"
             }
         members = etcd.members()
-        etcd.add_member(body["peerURL"])
+        # etcd refuses a new member until the last one has been connected for a few seconds
+        # ("unhealthy cluster"); kubeadm retries, so does this.
+        deadline = time.time() + 60
+        while True:
+            try:
+                etcd.add_member(body["peerURL"])
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(1)
         initial = [f"{m['name']}={m['peerURLs'][0]}" for m in members if m.get("name")]
         initial.append(f"{name}={body['peerURL']}")
         reply["certs"] = certs

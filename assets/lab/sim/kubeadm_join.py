@@ -144,6 +144,9 @@ def join(args):
     manifests.write_kubelet_config(kubelet_doc, reg, address)
     print("[kubelet-start] Starting the kubelet")
     c.systemctl("restart", "kubelet")
+    if control_plane:
+        print("[etcd] Waiting for the new etcd member to join the cluster")
+        c.wait("the new etcd member", c.local_etcd().healthy, timeout=60)
     print(
         "\nThis node has joined the cluster"
         + (" and a new control plane instance was created" if control_plane else "")
@@ -195,8 +198,12 @@ def _node_ip():
         capture_output=True,
         text=True,
         check=False,
-    ).stdout.split()
-    return out[3].split("/")[0] if len(out) > 3 else "127.0.0.1"
+    ).stdout
+    for line in out.splitlines():  # the first address not on lo (a VIP may sit there)
+        words = line.split()
+        if len(words) > 3 and words[1] != "lo":
+            return words[3].split("/")[0]
+    return "127.0.0.1"
 
 
 def reset(args):

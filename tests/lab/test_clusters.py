@@ -1,0 +1,364 @@
+"""Clusters created from the CLI on lab hosts, checked on the nodes and in etcd."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kctui.lab import lab as labs
+from kctui.lab.register import register_nodes
+from kctui.lab.state import Lab
+from store.store import Store
+from tests.labkit import ETCDCTL, out, ssh
+
+pytestmark = pytest.mark.lab
+KCTUI = str(Path(sys.executable).parent / "kctui")
+
+
+def kctui(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [KCTUI, "--data-dir", str(data), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def prepared(
+    name: str, hosts: int, tmp: Path, packages: dict[str, Path]
+) -> Iterator[tuple[Lab, Path]]:
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root")
+    lab = labs.up(name, hosts)
+    data = tmp / "data"
+    register_nodes(lab, Store(data))
+    assert kctui(data, "node", "probe").returncode == 0
+    for path in packages.values():
+        assert kctui(data, "resource", "push", str(path)).returncode == 0
+    yield lab, data
+    labs.down(name)
+
+
+@pytest.fixture(scope="module")
+def small(
+    tmp_path_factory: pytest.TempPathFactory, lab_packages: dict[str, Path]
+) -> Iterator[tuple[Lab, Path]]:
+    yield from prepared(
+        f"cs{os.getpid() % 10000}", 3, tmp_path_factory.mktemp("small"), lab_packages
+    )
+
+
+@pytest.fixture(scope="module")
+def big(
+    tmp_path_factory: pytest.TempPathFactory, lab_packages: dict[str, Path]
+) -> Iterator[tuple[Lab, Path]]:
+    yield from prepared(f"cb{os.getpid() % 10000}", 5, tmp_path_factory.mktemp("big"), lab_packages)
+
+
+def write(tmp: Path, spec: dict[str, object]) -> Path:
+    path = tmp / f"{spec['metadata']['name']}.yaml"  # type: ignore[index]
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def nodes_json(lab: Lab, host: str) -> dict[str, dict[str, object]]:
+    items = json.loads(out(lab, host, "kubectl get nodes -o json"))["items"]
+    return {n["metadata"]["name"]: n for n in items}
+
+
+def spec_a(lab: Lab) -> dict[str, object]:
+    h = [x.name for x in lab.hosts]
+    return {
+        "apiVersion": "kctui/v1",
+        "kind": "Cluster",
+        "metadata": {"name": "alpha"},
+        "spec": {
+            "masters": [{"node": h[0]}],
+            "workers": [
+                {"node": h[1], "labels": {"disk": "ssd"}},
+                {
+                    "node": h[2],
+                    "taints": [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}],
+                },
+            ],
+            "offline": True,
+            "kubernetesVersion": "v1.28.15",
+            "cni": {"calico": {"mode": "Overlay-IPIP-All", "mtu": 1400}},
+            "storage": {
+                "nfs": [
+                    {
+                        "serverAddr": lab.gateway,
+                        "sharedPath": "/exports/k8s",
+                        "storageClassName": "nfs-sc",
+                        "reclaimPolicy": "Retain",
+                        "mountOptions": ["nfsvers=4.1"],
+                    }
+                ],
+                "defaultStorageClass": "nfs-sc",
+            },
+        },
+    }
+
+
+def check_common(lab: Lab, data: Path, name: str, masters: list[str]) -> None:
+    show = json.loads(kctui(data, "cluster", "show", name, "--json").stdout)
+    assert show["status"]["phase"] == "Running"
+    kubeconfig = data / "kubeconfigs" / f"{name}.conf"
+    assert kubeconfig.exists() and os.stat(kubeconfig).st_mode & 0o777 == 0o600
+    assert kctui(data, "cluster", "kubeconfig", name).stdout.strip() == str(kubeconfig)
+    for host in lab.hosts[: len(show["status"]["nodes"])]:
+        config = tomllib.loads(out(lab, host.name, "cat /etc/containerd/config.toml"))
+        cri = config["plugins"]["io.containerd.grpc.v1.cri"]
+        assert cri["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is True
+        assert cri["registry"]["config_path"] == "/etc/containerd/certs.d"
+    assert "/registry/minions/" + masters[0] in out(
+        lab, masters[0], f"{ETCDCTL} get --prefix /registry/minions --keys-only"
+    )
+
+
+def test_a_one_master_two_workers_ipip_nfs(small: tuple[Lab, Path], tmp_path: Path) -> None:
+    lab, data = small
+    h = [x.name for x in lab.hosts]
+    spec = write(tmp_path, spec_a(lab))
+    created = kctui(data, "cluster", "create", "-f", str(spec), "--yes", "--wait")
+    assert created.returncode == 0, created.stdout + created.stderr
+    check_common(lab, data, "alpha", h[:1])
+    nodes = nodes_json(lab, h[0])
+    assert set(nodes) == set(h)
+    assert "node-role.kubernetes.io/control-plane" in nodes[h[0]]["metadata"]["labels"]
+    assert nodes[h[0]]["spec"]["taints"] == [
+        {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+    ]
+    assert nodes[h[1]]["metadata"]["labels"]["disk"] == "ssd"
+    assert {"key": "dedicated", "value": "db", "effect": "NoSchedule"} in nodes[h[2]]["spec"][
+        "taints"
+    ]
+    installation = json.loads(out(lab, h[0], "kubectl get installation default -o json"))["spec"][
+        "calicoNetwork"
+    ]
+    assert installation["mtu"] == 1400 and installation["nodeAddressAutodetectionV4"] == {
+        "firstFound": True
+    }
+    assert installation["ipPools"] == [
+        {
+            "cidr": "172.25.0.0/16",
+            "encapsulation": "IPIP",
+            "natOutgoing": "Enabled",
+            "nodeSelector": "all()",
+            "blockSize": 26,
+        }
+    ]
+    sc = json.loads(out(lab, h[0], "kubectl get storageclass nfs-sc -o json"))
+    assert sc["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
+    assert sc["reclaimPolicy"] == "Retain" and sc["mountOptions"] == ["nfsvers=4.1"]
+    deploy = json.loads(
+        out(lab, h[0], "kubectl get deployment nfs-provisioner-nfs-sc -n kube-system -o json")
+    )
+    env = {
+        e["name"]: e["value"] for e in deploy["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["NFS_SERVER"] == lab.gateway and env["NFS_PATH"] == "/exports/k8s"
+    docs = {
+        d["kind"]: d
+        for d in yaml.safe_load_all(out(lab, h[0], "cat /etc/kubernetes/kctui/kubeadm-init.yaml"))
+    }
+    assert docs["ClusterConfiguration"]["networking"] == {
+        "serviceSubnet": "10.96.0.0/16",
+        "podSubnet": "172.25.0.0/16",
+        "dnsDomain": "cluster.local",
+    }
+    assert docs["ClusterConfiguration"]["etcd"]["local"]["dataDir"] == "/var/lib/etcd"
+    assert docs["KubeProxyConfiguration"]["mode"] == "ipvs"
+    images = out(lab, h[1], "crictl images")
+    assert "registry.k8s.io/kube-proxy" in images and "calico/node" in images
+
+    deleted = kctui(data, "cluster", "delete", "alpha")
+    assert deleted.returncode == 1 and "--yes" in deleted.stderr
+    assert kctui(data, "cluster", "delete", "alpha", "--yes").returncode == 0
+    assert kctui(data, "cluster", "show", "alpha").returncode == 1
+    for host in h:
+        leftovers = out(
+            lab,
+            host,
+            "find /etc/kubernetes /var/lib/kubelet /var/lib/etcd /etc/containerd "
+            "/var/lib/containerd /opt /usr/local/bin -mindepth 1",
+        )
+        assert leftovers == "", leftovers
+        assert "/usr/bin/etcd" not in out(lab, host, "ps -eo args")
+    assert all(n["cluster"] == "" for n in json.loads(kctui(data, "node", "list", "--json").stdout))
+    assert not (data / "kubeconfigs" / "alpha.conf").exists()
+
+
+def test_a_join_failure_then_retry_without_a_second_init(
+    small: tuple[Lab, Path], tmp_path: Path
+) -> None:
+    lab, data = small
+    h = [x.name for x in lab.hosts]
+    spec = spec_a(lab)
+    spec["metadata"] = {"name": "again"}
+    path = write(tmp_path, spec)
+    log = "cat /var/log/kctui-lab/commands.log 2>/dev/null || true"
+    earlier = len(out(lab, h[0], log).splitlines())
+    labs.fault(lab, h[2], "fail-next", "kubeadm")
+    failed = kctui(data, "cluster", "create", "-f", str(path), "--yes", "--wait")
+    assert failed.returncode == 1
+    show = json.loads(kctui(data, "cluster", "show", "again", "--json").stdout)
+    assert show["status"]["phase"] == "InstallFailed"
+    op = json.loads(
+        kctui(data, "operation", "show", show["status"]["lastOperation"], "--json").stdout
+    )
+    failed_steps = [
+        (s["name"], [t["node"] for t in s["tasks"] if t["status"] == "failed"])
+        for s in op["steps"]
+        if s["status"] == "failed"
+    ]
+    assert failed_steps == [("join-workers", [h[2]])]
+    retried = kctui(data, "cluster", "retry", "again")
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    inits = [json.loads(line) for line in out(lab, h[0], log).splitlines()[earlier:]]
+    assert sum(1 for e in inits if e["prog"] == "kubeadm" and e["args"][:1] == ["init"]) == 1
+    assert (
+        json.loads(kctui(data, "cluster", "show", "again", "--json").stdout)["status"]["phase"]
+        == "Running"
+    )
+    assert set(nodes_json(lab, h[0])) == set(h)
+    assert kctui(data, "cluster", "delete", "again", "--yes").returncode == 0
+
+
+def test_dry_run_prints_the_plan_and_connects_to_nothing(
+    small: tuple[Lab, Path], tmp_path: Path
+) -> None:
+    lab, data = small
+    path = write(tmp_path, spec_a(lab))
+    for h in lab.hosts:
+        labs.fault(lab, h.name, "down")
+    try:
+        start = time.monotonic()
+        plan = kctui(data, "cluster", "create", "-f", str(path), "--dry-run")
+        took = time.monotonic() - start
+    finally:
+        for h in lab.hosts:
+            labs.fault(lab, h.name, "up")
+    assert plan.returncode == 0, plan.stderr
+    assert took < 5
+    for step in (
+        "preflight",
+        "node-env",
+        "runtime-config",
+        "kubeadm-config",
+        "init",
+        "join-workers",
+        "cni",
+        "taints-labels",
+        "storage",
+        "health",
+        "save-kubeconfig",
+    ):
+        assert f" {step}" in plan.stdout, step
+    assert "kind: ClusterConfiguration" in plan.stdout and "SystemdCgroup" in plan.stdout
+    assert kctui(data, "cluster", "list", "--json").stdout.strip() == "[]"
+
+
+def test_b_three_masters_two_workers_vip_dual_stack_registry(
+    big: tuple[Lab, Path], tmp_path: Path
+) -> None:
+    lab, data = big
+    h = [x.name for x in lab.hosts]
+    gw = lab.gateway
+    assert (
+        kctui(data, "registry", "add", "harbor", "--host", f"{gw}:5000", "--skip-verify").returncode
+        == 0
+    )
+    spec = {
+        "apiVersion": "kctui/v1",
+        "kind": "Cluster",
+        "metadata": {"name": "beta"},
+        "spec": {
+            "masters": [{"node": n} for n in h[:3]],
+            "workers": [{"node": n} for n in h[3:]],
+            "offline": True,
+            "imageRegistry": "harbor",
+            "kubernetesVersion": "v1.28.15",
+            "certSANs": ["k8s.example.lan", gw],
+            "etcd": {"dataDir": "/var/lib/etcd-data"},
+            "containerRuntime": {
+                "type": "containerd",
+                "rootDir": "/var/lib/containerd-data",
+                "registryMirrors": [f"https://{gw}:5001"],
+            },
+            "networking": {
+                "ipFamily": "IPv4+IPv6",
+                "services": ["10.96.0.0/16", "fd03::/112"],
+                "pods": ["172.25.0.0/16", "fd05::/120"],
+                "workerNodeVip": "169.254.169.100",
+            },
+            "cni": {
+                "calico": {
+                    "mode": "Overlay-Vxlan-Cross-Subnet",
+                    "ipv4AutoDetection": "interface=eth.*",
+                    "mtu": 1420,
+                }
+            },
+        },
+    }
+    created = kctui(data, "cluster", "create", "-f", str(write(tmp_path, spec)), "--yes", "--wait")
+    assert created.returncode == 0, created.stdout + created.stderr
+    check_common(lab, data, "beta", h[:3])
+    nodes = nodes_json(lab, h[1])
+    assert {
+        n
+        for n, v in nodes.items()
+        if "node-role.kubernetes.io/control-plane" in v["metadata"]["labels"]
+    } == set(h[:3])
+    for worker in h[3:]:
+        assert nodes[worker]["status"]["addresses"][0]["address"] == lab.host(worker).address
+        assert "169.254.169.100 apiserver.cluster.local" in out(lab, worker, "cat /etc/hosts")
+    members = out(lab, h[2], f"{ETCDCTL} member list")
+    assert all(m in members for m in h[:3])
+    assert "--data-dir=/var/lib/etcd-data" in out(
+        lab, h[1], "cat /etc/kubernetes/manifests/etcd.yaml"
+    )
+    calico = json.loads(out(lab, h[0], "kubectl get installation default -o json"))["spec"][
+        "calicoNetwork"
+    ]
+    assert [(p["cidr"], p["encapsulation"]) for p in calico["ipPools"]] == [
+        ("172.25.0.0/16", "VXLANCrossSubnet"),
+        ("fd05::/120", "VXLAN"),
+    ]
+    assert calico["mtu"] == 1420 and calico["nodeAddressAutodetectionV4"] == {"interface": "eth.*"}
+    docs = {
+        d["kind"]: d
+        for d in yaml.safe_load_all(out(lab, h[0], "cat /etc/kubernetes/kctui/kubeadm-init.yaml"))
+    }
+    cfg = docs["ClusterConfiguration"]
+    assert cfg["networking"]["podSubnet"] == "172.25.0.0/16,fd05::/120"
+    assert cfg["networking"]["serviceSubnet"] == "10.96.0.0/16,fd03::/112"
+    assert {"k8s.example.lan", gw, "169.254.169.100"} <= set(cfg["apiServer"]["certSANs"])
+    assert cfg["etcd"]["local"]["dataDir"] == "/var/lib/etcd-data"
+    config = tomllib.loads(out(lab, h[4], "cat /etc/containerd/config.toml"))
+    assert config["root"] == "/var/lib/containerd-data"
+    harbor = tomllib.loads(out(lab, h[4], f"cat '/etc/containerd/certs.d/{gw}:5000/hosts.toml'"))
+    assert (
+        harbor["server"] == f"https://{gw}:5000"
+        and harbor["host"][f"https://{gw}:5000"]["skip_verify"] is True
+    )
+    mirror = tomllib.loads(out(lab, h[4], "cat /etc/containerd/certs.d/docker.io/hosts.toml"))
+    assert f"https://{gw}:5001" in mirror["host"]
+    assert (
+        ssh(
+            lab, h[4], 'test -z "$(ls /opt/kctui/packages/*/images 2>/dev/null)" || true'
+        ).returncode
+        == 0
+    )
+    assert kctui(data, "cluster", "delete", "beta", "--yes").returncode == 0
