@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the integration tests and the lab use.
-DEB_PACKAGES := iproute2 openssh-server openssh-client sudo etcd-server etcd-client openssl python3-yaml
+DEB_PACKAGES := iproute2 openssh-server openssh-client sudo etcd-server etcd-client openssl python3-yaml curl
 DEMO_DATA := .demo/data
 
 .PHONY: demo test lint typecheck layers unit bench system-deps clean

@@ -36,12 +36,12 @@ class ClusterService:
         return cluster.model_copy(update={"spec": resolve(cluster.spec)})
 
     def plan(self, cluster: Cluster) -> Operation:
-        return plan_create(self.check(cluster), self.store)
+        return plan_create(self.check(cluster), self.store, self.settings.mirror_base_url)
 
     def create(self, cluster: Cluster) -> tuple[Cluster, Operation]:
         """Store the cluster, reserve its nodes and store the create operation (not run yet)."""
         cluster = self.check(cluster)
-        op = plan_create(cluster, self.store)
+        op = plan_create(cluster, self.store, self.settings.mirror_base_url)
         nodes = {n.name: n for n in self.store.nodes.list()}
         cluster.status.nodes = [
             ClusterNode(

@@ -70,7 +70,22 @@ def _package_path(store: Store, package_id: str) -> Path:
     return store.resources_dir / pkg.archive
 
 
-def plan_create(cluster: Cluster, store: Store) -> Operation:
+def download_script(urls: list[str]) -> str:
+    """Online mode: fetch each package and its .sha256 from the mirror, and check it."""
+    lines = [f"mkdir -p {PACKAGES}", f"cd {PACKAGES}"]
+    for url in urls:
+        name = url.rsplit("/", 1)[1]
+        q = shlex.quote
+        lines += [
+            f"curl -fsSL --retry 3 -o {q(name)}.part {q(url)}",
+            f"curl -fsSL --retry 3 -o {q(name)}.sha256 {q(url + '.sha256')}",
+            f'echo "$(cut -d" " -f1 {q(name)}.sha256)  {q(name)}.part" | sha256sum -c --quiet -',
+            f"mv -f {q(name)}.part {q(name)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
     spec = cluster.spec
     nodes = {n.name: n for n in store.nodes.list()}
     m = Members([nodes[x.node] for x in spec.masters], [nodes[x.node] for x in spec.workers])
@@ -83,7 +98,10 @@ def plan_create(cluster: Cluster, store: Store) -> Operation:
     vip = spec.networking.worker_node_vip
 
     packages = {n.name: n for n in needed_packages(spec, arch)}
-    archives = {name: _package_path(store, need.package_id) for name, need in packages.items()}
+    if spec.offline:
+        archives = {name: _package_path(store, need.package_id) for name, need in packages.items()}
+    else:
+        archives = {name: Path(f"{need.package_id}.tar.gz") for name, need in packages.items()}
     cri = spec.container_runtime.type
     unpacked = {name: f"{PACKAGES}/{need.package_id}" for name, need in packages.items()}
 
@@ -163,18 +181,33 @@ def plan_create(cluster: Cluster, store: Store) -> Operation:
         )
     )
     everywhere = ["kubernetes", cri, "calico"] + (["nfs-provisioner"] if spec.storage.nfs else [])
-    add(
-        Step(
-            name="packages",
-            title="copy resource packages",
-            action="upload",
-            nodes=_names(m.all),
-            files=[
-                FileSpec(source=str(archives[p]), dest=f"{PACKAGES}/{archives[p].name}", mode=0o600)
-                for p in everywhere
-            ],
+    if spec.offline:
+        add(
+            Step(
+                name="packages",
+                title="copy resource packages",
+                action="upload",
+                nodes=_names(m.all),
+                files=[
+                    FileSpec(
+                        source=str(archives[p]), dest=f"{PACKAGES}/{archives[p].name}", mode=0o600
+                    )
+                    for p in everywhere
+                ],
+            )
         )
-    )
+    else:
+        urls = [catalog.download_url(p, packages[p].version, arch, mirror) for p in everywhere]
+        add(
+            Step(
+                name="download",
+                title="download packages from the mirror",
+                nodes=_names(m.all),
+                timeout=1800,
+                retries=2,
+                script=download_script(urls),
+            )
+        )
     unpack = "".join(
         f"mkdir -p {unpacked[p]} && tar -xzf {PACKAGES}/{archives[p].name} -C {unpacked[p]}\n"
         for p in everywhere

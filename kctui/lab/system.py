@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 APT_PACKAGES = (
-    "iproute2 openssh-server openssh-client sudo etcd-server etcd-client openssl python3-yaml"
+    "iproute2 openssh-server openssh-client sudo etcd-server etcd-client openssl python3-yaml curl"
 )
 SYSTEM_PYTHON = "/usr/bin/python3"
 

@@ -362,3 +362,115 @@ def test_b_three_masters_two_workers_vip_dual_stack_registry(
         == 0
     )
     assert kctui(data, "cluster", "delete", "beta", "--yes").returncode == 0
+
+
+def test_online_mode_downloads_from_the_mirror_and_checks_sha256(
+    small: tuple[Lab, Path], tmp_path: Path, lab_packages: dict[str, Path]
+) -> None:
+    import hashlib
+    import shutil
+    import socket
+
+    lab, data = small
+    h = [x.name for x in lab.hosts]
+    mirror = tmp_path / "mirror"
+    for path in lab_packages.values():
+        pkg = Store(data).resources.get(path.name.removesuffix(".tar.gz"))
+        target = mirror / pkg.name / pkg.version / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+        target.with_name(path.name + ".sha256").write_text(
+            hashlib.sha256(path.read_bytes()).hexdigest() + f"  {path.name}\n"
+        )
+    with socket.socket() as s:
+        s.bind((lab.gateway, 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            lab.gateway,
+            "--directory",
+            str(mirror),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        (data / "settings.yaml").write_text(f"mirrorBaseUrl: http://{lab.gateway}:{port}\n")
+        spec = {
+            "apiVersion": "kctui/v1",
+            "kind": "Cluster",
+            "metadata": {"name": "online"},
+            "spec": {
+                "masters": [{"node": h[0]}],
+                "workers": [{"node": h[1]}],
+                "offline": False,
+                "kubernetesVersion": "v1.28.15",
+            },
+        }
+        path = write(tmp_path, spec)
+        plan = kctui(data, "cluster", "create", "-f", str(path), "--dry-run")
+        assert (
+            f"http://{lab.gateway}:{port}/kubernetes/v1.28.15/kubernetes-v1.28.15-amd64.tar.gz"
+            in plan.stdout
+        )
+        created = kctui(data, "cluster", "create", "-f", str(path), "--yes", "--wait")
+        assert created.returncode == 0, created.stdout + created.stderr
+        assert (
+            "step 05 download: succeeded" in created.stdout
+            or " download: succeeded" in created.stdout
+        )
+        assert set(nodes_json(lab, h[0])) == {h[0], h[1]}
+        assert kctui(data, "cluster", "delete", "online", "--yes").returncode == 0
+
+        bad = next(mirror.glob("containerd/*/*.sha256"))
+        bad.write_text("0" * 64 + "  x\n")
+        spec["metadata"] = {"name": "tampered"}
+        failed = kctui(
+            data, "cluster", "create", "-f", str(write(tmp_path, spec)), "--yes", "--wait"
+        )
+        assert failed.returncode == 1
+        assert (
+            "step download failed" in failed.stdout
+            and "computed checksum did NOT match" in failed.stdout
+        )
+        assert kctui(data, "cluster", "delete", "tampered", "--yes").returncode == 0
+    finally:
+        server.terminate()
+        server.wait()
+        (data / "settings.yaml").unlink(missing_ok=True)
+
+
+def test_create_without_wait_runs_in_the_background(
+    small: tuple[Lab, Path], tmp_path: Path
+) -> None:
+    lab, data = small
+    spec = {
+        "apiVersion": "kctui/v1",
+        "kind": "Cluster",
+        "metadata": {"name": "bg"},
+        "spec": {
+            "masters": [{"node": lab.hosts[0].name, "taints": []}],
+            "kubernetesVersion": "v1.28.15",
+        },
+    }
+    started = kctui(data, "cluster", "create", "-f", str(write(tmp_path, spec)), "--yes")
+    assert started.returncode == 0 and started.stdout.startswith("op-")
+    op_id = started.stdout.strip()
+    deadline = time.monotonic() + 120
+    phase = ""
+    while time.monotonic() < deadline:
+        phase = json.loads(kctui(data, "cluster", "show", "bg", "--json").stdout)["status"]["phase"]
+        if phase != "Installing":
+            break
+        time.sleep(0.5)
+    assert phase == "Running"
+    assert (data / "operations" / op_id / "runner.log").exists()
+    node = nodes_json(lab, lab.hosts[0].name)[lab.hosts[0].name]
+    assert node["spec"]["taints"] == []  # an explicit empty list: the single-node lab cluster
+    assert kctui(data, "cluster", "delete", "bg", "--yes").returncode == 0
