@@ -131,9 +131,33 @@ def test_a_one_master_two_workers_ipip_nfs(small: tuple[Lab, Path], tmp_path: Pa
     lab, data = small
     h = [x.name for x in lab.hosts]
     spec = write(tmp_path, spec_a(lab))
+    nvidia = (
+        "# written by the GPU operator\n"
+        '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia]\n'
+        'runtime_type = "io.containerd.runc.v2"\n'
+        '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.options]\n'
+        'BinaryName = "/usr/bin/nvidia-container-runtime"\n'
+    )
+    ssh(
+        lab,
+        h[1],
+        "mkdir -p /etc/containerd && cat > /etc/containerd/config.toml",
+        input=nvidia.encode(),
+    )
     created = kctui(data, "cluster", "create", "-f", str(spec), "--yes", "--wait")
     assert created.returncode == 0, created.stdout + created.stderr
     check_common(lab, data, "alpha", h[:1])
+    merged = out(lab, h[1], "cat /etc/containerd/config.toml")
+    runtimes = tomllib.loads(merged)["plugins"]["io.containerd.grpc.v1.cri"]["containerd"][
+        "runtimes"
+    ]
+    assert runtimes["nvidia"]["options"]["BinaryName"] == "/usr/bin/nvidia-container-runtime"
+    assert runtimes["runc"]["options"]["SystemdCgroup"] is True
+    assert "# written by the GPU operator" in merged
+    exported = yaml.safe_load(kctui(data, "cluster", "export", "alpha").stdout)
+    assert exported["metadata"]["name"] == "alpha" and "status" not in exported
+    assert exported["spec"]["storage"]["nfs"][0]["mountOptions"] == ["nfsvers=4.1"]
+    assert exported["spec"]["containerRuntime"]["version"] == "1.7.22"  # resolved from the catalog
     nodes = nodes_json(lab, h[0])
     assert set(nodes) == set(h)
     assert "node-role.kubernetes.io/control-plane" in nodes[h[0]]["metadata"]["labels"]

@@ -1,0 +1,91 @@
+"""`kctui resource` and `kctui registry` as an operator runs them (no lab needed)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from engine import resource_package as rp
+
+KCTUI = str(Path(sys.executable).parent / "kctui")
+
+
+def kctui(data: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [KCTUI, "--data-dir", str(data), *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=60,
+        check=False,
+    )
+
+
+def package(tmp: Path) -> Path:
+    return rp.build(
+        tmp,
+        name="calico",
+        type="cni",
+        version="v3.27.3",
+        arch="amd64",
+        files={"manifests/op.yaml": (b"kind: Namespace\n", 0o644)},
+    )
+
+
+def test_push_list_show_delete(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    path = package(tmp_path / "pkgs")
+    pushed = kctui(data, "resource", "push", str(path), "--json")
+    assert pushed.returncode == 0, pushed.stderr
+    assert json.loads(pushed.stdout)["id"] == "calico-v3.27.3-amd64"
+    assert (data / "resources" / path.name).read_bytes() == path.read_bytes()
+    assert kctui(data, "resource", "push", str(path)).returncode == 0  # the same again: fine
+    listed = json.loads(kctui(data, "resource", "list", "--json").stdout)
+    assert [(p["id"], p["type"]) for p in listed] == [("calico-v3.27.3-amd64", "cni")]
+    assert "manifests/op.yaml" in kctui(data, "resource", "show", "calico-v3.27.3-amd64").stdout
+    assert "needs --yes" in kctui(data, "resource", "delete", "calico-v3.27.3-amd64").stderr
+    assert kctui(data, "resource", "delete", "calico-v3.27.3-amd64", "--yes").returncode == 0
+    assert not (data / "resources" / path.name).exists()
+    assert json.loads(kctui(data, "resource", "list", "--json").stdout) == []
+
+
+def test_a_tampered_package_is_refused_and_nothing_stored(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    path = package(tmp_path / "pkgs")
+    raw = gzip.decompress(path.read_bytes()).replace(b"kind: Namespace", b"kind: Namespacx")
+    path.write_bytes(gzip.compress(raw))
+    refused = kctui(data, "resource", "push", str(path))
+    assert refused.returncode == 1
+    assert (
+        "manifests/op.yaml has sha256" in refused.stderr and "nothing was stored" in refused.stderr
+    )
+    assert json.loads(kctui(data, "resource", "list", "--json").stdout) == []
+
+
+def test_registries(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert (
+        "--host 'https://x'" in kctui(data, "registry", "add", "r1", "--host", "https://x").stderr
+    )
+    added = kctui(
+        data,
+        "registry",
+        "add",
+        "r1",
+        "--host",
+        "127.0.0.1:5000",
+        "--user",
+        "bot",
+        "--password-stdin",
+        input="registry-pass-77\n",
+    )
+    assert added.returncode == 0, added.stderr
+    shown = json.loads(kctui(data, "registry", "show", "r1", "--json").stdout)
+    assert shown["password"] == "********" and shown["host"] == "127.0.0.1:5000"
+    assert b"registry-pass-77" not in (data / "state.json").read_bytes()
+    assert kctui(data, "registry", "add", "r1", "--host", "127.0.0.1:5000").returncode == 1
+    assert kctui(data, "registry", "delete", "r1", "--yes").returncode == 0
+    assert json.loads(kctui(data, "registry", "list", "--json").stdout) == []
