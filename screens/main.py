@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from screens.nodes.section import NodesSection
 from screens.sections.list_section import ListSection
+from screens.sections.operations import OperationsSection
 from screens.sections.specs import BY_ID, SECTIONS, SectionSpec
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ class MainScreen(Screen[None]):
     def _section(self, spec: SectionSpec) -> ListSection:
         if spec.id == "nodes":
             return NodesSection(spec, self.store, self.settings)
+        if spec.id == "operations":
+            return OperationsSection(spec, self.store)
         return ListSection(spec, self.store)
 
     def compose(self) -> ComposeResult:

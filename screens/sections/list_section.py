@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
@@ -63,5 +64,14 @@ class ListSection(Vertical):
         self.remove_class("-error")
         table = self.table
         table.clear()
-        table.add_rows(rows)
+        for row in rows:
+            table.add_row(*row, key=row[0])
         self.set_class(not rows, "-empty")
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.open(str(event.row_key.value))
+
+    def open(self, key: str) -> None:
+        """What enter on a row does; lists without a detail view do nothing."""

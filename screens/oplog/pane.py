@@ -1,0 +1,98 @@
+"""One node's log of one step: tails the file, keeps a bounded buffer, searches."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from pathlib import Path
+
+from rich.highlighter import Highlighter, RegexHighlighter
+from rich.text import Text
+from textual.widgets import Log
+
+MAX_LINES = 5000  # the pane's buffer; the whole log stays on disk
+
+
+class _Plain(Highlighter):
+    def highlight(self, text: Text) -> None:
+        return None
+
+
+def search_highlighter(term: str) -> Highlighter:
+    class Search(RegexHighlighter):
+        base_style = "search."
+        highlights = [rf"(?P<match>{re.escape(term)})"]
+
+    return Search()
+
+
+class NodePane(Log):
+    DEFAULT_CSS = """
+    NodePane { border: round $primary-muted; height: 1fr; min-height: 4; }
+    NodePane:focus { border: round $accent; }
+    NodePane.-failed { border: round $error; }
+    """
+
+    def __init__(self, node: str, path: Path, *, timestamps: bool) -> None:
+        super().__init__(max_lines=MAX_LINES, highlight=False, auto_scroll=True)
+        self.node = node
+        self.path = path
+        self.read_at = 0
+        self.partial = ""
+        self.raw: deque[str] = deque(maxlen=MAX_LINES)
+        self.timestamps = timestamps
+        self.term = ""
+        self.border_title = node
+
+    def _shown(self, line: str) -> str:
+        if self.timestamps:
+            return line
+        parts = line.split(" ", 2)
+        return parts[2] if len(parts) == 3 else line
+
+    def poll(self) -> int:
+        """Read what was appended to the file since the last poll; return the line count."""
+        try:
+            with open(self.path, encoding="utf-8", errors="replace") as f:
+                f.seek(self.read_at)
+                chunk = f.read()
+                self.read_at = f.tell()
+        except FileNotFoundError:
+            return 0
+        if not chunk:
+            return 0
+        text = self.partial + chunk
+        lines = text.split("\n")
+        self.partial = lines.pop()
+        self.raw.extend(lines)
+        self.write_lines([self._shown(line) for line in lines])
+        return len(lines)
+
+    def set_timestamps(self, on: bool) -> None:
+        self.timestamps = on
+        self.clear()
+        self.write_lines([self._shown(line) for line in self.raw])
+
+    def set_search(self, term: str) -> None:
+        self.term = term
+        self.highlight = bool(term)
+        self.highlighter = search_highlighter(term) if term else _Plain()
+        self._render_line_cache.clear()
+        self.refresh()
+
+    def find(self, forward: bool = True) -> bool:
+        """Scroll to the next (or previous) line holding the search term."""
+        if not self.term:
+            return False
+        lines = list(self.lines)
+        start = int(self.scroll_y) + (1 if forward else -1)
+        order = range(start, len(lines)) if forward else range(start, -1, -1)
+        for y in order:
+            if self.term in lines[y]:
+                self.auto_scroll = False
+                self.scroll_to(y=y, animate=False)
+                return True
+        return False
+
+    def shown_text(self) -> str:
+        return "\n".join(self.lines) + "\n"

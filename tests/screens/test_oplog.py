@@ -1,0 +1,146 @@
+"""The operation log view with Pilot: steps, per-node panes, failure jump, zoom, search, save,
+and live following of an operation that is still running."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from engine.runner import Runner
+from engine.ssh.hostkeys import KnownHosts
+from kctui.app import make_app
+from screens.oplog.pane import NodePane
+from screens.oplog.screen import OperationLogScreen
+from store.documents.node import Node
+from store.documents.operation import Operation, Step
+from store.settings import Settings
+from store.store import Store
+from tests.sshserver import SSHServer
+
+NODES = ["a", "b", "c"]
+
+
+def with_nodes(tmp_path: Path, server: SSHServer) -> Store:
+    store = Store(tmp_path / "data")
+    for name in NODES:
+        store.nodes.add(
+            Node(
+                name=name,
+                address="127.0.0.1",
+                port=server.port,
+                user="root",
+                key_file=str(server.client_key),
+            )
+        )
+    KnownHosts(store.known_hosts).pin("127.0.0.1", server.port, server.host_public_key)
+    return store
+
+
+async def wait_until(pilot: object, check: object, tries: int = 100) -> None:
+    for _ in range(tries):
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+        if check():  # type: ignore[operator]
+            return
+    raise AssertionError("condition not met")
+
+
+async def test_a_failed_operation(tmp_path: Path, ssh_server: SSHServer) -> None:
+    store = with_nodes(tmp_path, ssh_server)
+    op = Operation(
+        type="test",
+        steps=[
+            Step(
+                name="hello",
+                script='echo "hello from $KCTUI_NODE"; echo needle-$KCTUI_NODE\n',
+                nodes=NODES,
+            ),
+            Step(
+                name="breaks",
+                script='[ "$KCTUI_NODE" != b ] || { echo "disk full on b" >&2; exit 3; }\n',
+                nodes=NODES,
+            ),
+            Step(name="never", script="true\n", nodes=NODES),
+        ],
+    )
+    await Runner(store, Settings()).run(op)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7")
+        await pilot.pause()
+        await pilot.press("tab", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OperationLogScreen))
+        screen = app.screen
+        assert isinstance(screen, OperationLogScreen)
+        assert screen.step_index == 1  # opens on the failed step
+        await wait_until(pilot, lambda: len(screen.panes()) == 3)
+        await wait_until(
+            pilot, lambda: any("disk full on b" in "\n".join(p.lines) for p in screen.panes())
+        )
+        failed = [p.node for p in screen.panes() if p.has_class("-failed")]
+        assert failed == ["b"]
+        labels = [str(o.prompt) for o in screen.query_one("#steps").options]  # type: ignore[attr-defined]
+        assert (
+            "✓ 01 hello 3/3" in labels[0]
+            and "02 breaks 2/3 1✗" in labels[1]
+            and "· 03 never" in labels[2]
+        )
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(screen.focused, NodePane) and screen.focused.node == "b"
+        await pilot.press("z")
+        assert screen.has_class("-zoomed") and screen.focused.has_class("-zoom")
+        await pilot.press("z")
+        screen.query_one("#steps").highlighted = 0  # type: ignore[attr-defined]
+        await wait_until(
+            pilot,
+            lambda: (
+                screen.step_index == 0
+                and any("needle" in "\n".join(p.lines) for p in screen.panes())
+            ),
+        )
+        pane = screen.panes()[0]
+        assert pane.lines[0] == "hello from a"
+        await pilot.press("t")
+        assert pane.lines[0].endswith("out hello from a") and pane.lines[0][:4].isdigit()
+        await pilot.press("t")
+        await pilot.press("slash", *"needle", "enter")
+        assert pane.term == "needle" and pane.highlight
+        await pilot.press("escape")
+        pane.focus()
+        await pilot.press("s")
+        saved = store.data_dir / "exports" / f"{op.id}-01-hello-a.log"
+        assert saved.read_text() == "hello from a\nneedle-a\n"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, OperationLogScreen)
+
+
+async def test_follows_a_running_operation(tmp_path: Path, ssh_server: SSHServer) -> None:
+    store = with_nodes(tmp_path, ssh_server)
+    op = Operation(
+        type="test",
+        steps=[
+            Step(
+                name="count",
+                nodes=["a", "b"],
+                script="for i in $(seq 1 30); do echo line-$i; sleep 0.05; done\n",
+            ),
+        ],
+    )
+    store.operations.add(op)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        runner = asyncio.create_task(Runner(store, Settings()).run(op))
+        app.push_screen(OperationLogScreen(store, op.id))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OperationLogScreen)
+        await wait_until(
+            pilot,
+            lambda: "line-5" in "\n".join(screen.panes()[0].lines) if screen.panes() else False,
+        )
+        assert not runner.done()  # seen while it was still running
+        await runner
+        await wait_until(
+            pilot, lambda: all("line-30" in "\n".join(p.lines) for p in screen.panes())
+        )
+        await wait_until(pilot, lambda: "succeeded" in str(screen.query_one("#summary").render()))
