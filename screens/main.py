@@ -16,6 +16,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, OptionList
 from textual.widgets.option_list import Option
 
 from screens.nodes.section import NodesSection
+from screens.sections.clusters import ClustersSection
 from screens.sections.list_section import ListSection
 from screens.sections.operations import OperationsSection
 from screens.sections.specs import BY_ID, SECTIONS, SectionSpec
@@ -54,6 +55,8 @@ class MainScreen(Screen[None]):
     def _section(self, spec: SectionSpec) -> ListSection:
         if spec.id == "nodes":
             return NodesSection(spec, self.store, self.settings)
+        if spec.id == "clusters":
+            return ClustersSection(spec, self.store, self.settings)
         if spec.id == "operations":
             return OperationsSection(spec, self.store)
         return ListSection(spec, self.store)
@@ -93,7 +96,7 @@ class MainScreen(Screen[None]):
         nav.highlighted = nav.get_option_index(section_id)
         section = self.current()
         section.reload()
-        if not section.is_empty and not nav.has_focus:
+        if not section.has_no_rows and not nav.has_focus:
             section.table.focus()
         self.refresh_bindings()
 
@@ -105,7 +108,7 @@ class MainScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#sidebar")
     def _nav_selected(self, event: OptionList.OptionSelected) -> None:
         section = self.current()
-        if not section.is_empty:
+        if not section.has_no_rows:
             section.table.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

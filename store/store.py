@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         Cluster,
         CronBackup,
         Document,
+        Draft,
         Node,
         Region,
         Registry,
@@ -91,6 +92,7 @@ class Store:
     backup_points: LazyRepository[BackupPoint] = LazyRepository("backup", "BackupPoint")
     backups: LazyRepository[Backup] = LazyRepository("backup", "Backup")
     cron_backups: LazyRepository[CronBackup] = LazyRepository("backup", "CronBackup")
+    drafts: LazyRepository[Draft] = LazyRepository("draft", "Draft")
 
     @cached_property
     def operations(self) -> OperationRepository:

@@ -41,7 +41,7 @@ class ListSection(Vertical):
         return self.query_one(DataTable)
 
     @property
-    def is_empty(self) -> bool:
+    def has_no_rows(self) -> bool:
         return self.has_class("-empty")
 
     def add(self) -> None:

@@ -18,6 +18,7 @@ _MODULES = {
     "CronBackup": "backup",
     "CronRun": "backup",
     "Document": "base",
+    "Draft": "draft",
     "MasterNode": "cluster",
     "Model": "base",
     "NFSStorage": "cluster",
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
         Taint,
         WorkerNode,
     )
+    from store.documents.draft import Draft
     from store.documents.node import Node, NodeFacts, NodeStatus, Region
     from store.documents.operation import NodeTask, Operation, OperationStatus, Step, TaskStatus
     from store.documents.registry import Registry
@@ -82,6 +84,7 @@ __all__ = [
     "CronBackup",
     "CronRun",
     "Document",
+    "Draft",
     "MasterNode",
     "Model",
     "NFSStorage",

@@ -33,7 +33,7 @@ async def test_number_keys_switch_sections(app: KctuiApp) -> None:
             assert screen.sub_title == spec.title
             assert nav.highlighted == nav.get_option_index(spec.id)
             section = screen.query_one(f"#{spec.id}", ListSection)
-            assert section.is_empty
+            assert section.has_no_rows
             assert section.query_one(".section-empty").display
             assert not section.table.display
 
@@ -85,7 +85,15 @@ async def test_add_is_offered_where_it_applies(app: KctuiApp) -> None:
         screen = main_screen(app)
         assert screen.check_action("add", ()) is True
         await pilot.press("a")
-        assert app._notifications and "Create cluster" in str(list(app._notifications)[-1].message)
+        await pilot.pause()
+        from screens.wizard.screen import WizardScreen
+
+        assert isinstance(app.screen, WizardScreen)
+        await pilot.press("escape", "n")  # leave without keeping a draft
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and not app.store.drafts.list()
+        await pilot.press("3", "a")
+        assert app._notifications and "Add template" in str(list(app._notifications)[-1].message)
         await pilot.press("7")
         assert screen.check_action("add", ()) is False
 
@@ -95,7 +103,7 @@ async def test_lists_show_stored_documents(app: KctuiApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         section = main_screen(app).query_one("#nodes", ListSection)
-        assert not section.is_empty
+        assert not section.has_no_rows
         assert section.table.get_row_at(0)[:3] == ["lab-1", "10.88.0.2", "lab"]
         app.store.nodes.add(Node(name="lab-2", address="10.88.0.3"))
         await pilot.press("r")

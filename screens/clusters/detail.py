@@ -1,0 +1,275 @@
+"""One cluster: Overview, Nodes, Plugins and Operations tabs, and what can be done to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+
+if TYPE_CHECKING:
+    from store.settings import Settings
+    from store.store import Store
+
+PHASE_STYLE = {
+    "Running": "green",
+    "Installing": "yellow",
+    "Terminating": "yellow",
+    "Updating": "yellow",
+    "Upgrading": "yellow",
+    "BackingUp": "yellow",
+    "Restoring": "yellow",
+}
+
+
+def phase_text(phase: str) -> Text:
+    style = "red" if phase.endswith("Failed") else PHASE_STYLE.get(phase, "")
+    return Text(phase, style=style)
+
+
+class TypedConfirmScreen(ModalScreen[bool]):
+    """Deleting a cluster: the operator types its name."""
+
+    DEFAULT_CSS = """
+    TypedConfirmScreen { align: center middle; }
+    TypedConfirmScreen > Vertical { width: 70; height: auto; border: round $error; background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", id="typed.cancel")]
+
+    def __init__(self, name: str, what: str) -> None:
+        super().__init__()
+        self.expected = name
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                f"{self.what}\n\nType [b]{self.expected}[/b] and press enter to confirm; esc cancels."
+            )
+            yield Input(id="typed")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() == self.expected)
+
+
+class ClusterDetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="cluster.back"),
+        Binding(
+            "r", "retry", "Retry", id="cluster.retry", tooltip="Resume the latest failed operation"
+        ),
+        Binding("l", "logs", "Logs", id="cluster.logs", tooltip="Log of the latest operation"),
+        Binding("t", "save_template", "Save as template", id="cluster.template"),
+        Binding("e", "export", "Export YAML", id="cluster.export"),
+        Binding("k", "kubeconfig", "Kubeconfig", id="cluster.kubeconfig"),
+        Binding("c", "kubectl", "kubectl terminal", id="cluster.kubectl"),
+        Binding("D", "delete", "Delete", id="cluster.delete"),
+    ]
+
+    def __init__(self, store: Store, settings: Callable[[], Settings], name: str) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.cluster_name = name
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with TabbedContent(id="tabs"):
+            with TabPane("Overview", id="overview"):
+                yield Static("", id="overview-text")
+            with TabPane("Nodes", id="nodes"):
+                table: DataTable[Any] = DataTable(cursor_type="row", id="cluster-nodes")
+                table.add_columns("Node", "Role", "IP", "Hostname", "Taints", "Labels")
+                yield table
+            with TabPane("Plugins", id="plugins"):
+                plugins: DataTable[Any] = DataTable(cursor_type="row", id="cluster-plugins")
+                plugins.add_columns("Type", "Storage class", "Target", "Default")
+                yield plugins
+            with TabPane("Operations", id="operations"):
+                ops: DataTable[Any] = DataTable(cursor_type="row", id="cluster-operations")
+                ops.add_columns("Operation", "Type", "Status", "Created")
+                yield ops
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.set_interval(1.0, self.reload)
+
+    def reload(self) -> None:
+        from screens.wizard.base import format_taints
+        from screens.wizard.confirm import summary
+
+        cluster = self.store.clusters.find(self.cluster_name)
+        if cluster is None:
+            return
+        self.sub_title = cluster.name
+        text = summary(cluster)
+        text.append("\n\nPhase: ")
+        text.append_text(phase_text(cluster.status.phase.value))
+        if cluster.status.message:
+            text.append(f"  {cluster.status.message}")
+        self.query_one("#overview-text", Static).update(text)
+        spec = cluster.spec
+        taints = {
+            m.node: format_taints(m.taints) if m.taints is not None else "control-plane default"
+            for m in spec.masters
+        }
+        taints |= {w.node: format_taints(w.taints) for w in spec.workers}
+        labels = {
+            x.node: ", ".join(f"{k}={v}" for k, v in x.labels.items())
+            for x in [*spec.masters, *spec.workers]
+        }
+        nodes = self.query_one("#cluster-nodes", DataTable)
+        nodes.clear()
+        for n in cluster.status.nodes:
+            nodes.add_row(
+                n.node,
+                n.role,
+                n.ip,
+                n.hostname,
+                taints.get(n.node, ""),
+                labels.get(n.node, ""),
+                key=n.node,
+            )
+        plugins = self.query_one("#cluster-plugins", DataTable)
+        plugins.clear()
+        default = spec.storage.default_storage_class
+        for nfs in spec.storage.nfs:
+            plugins.add_row(
+                "NFS",
+                nfs.storage_class_name,
+                f"{nfs.server_addr}:{nfs.shared_path}",
+                "yes" if nfs.storage_class_name == default else "",
+            )
+        for ceph in spec.storage.ceph:
+            plugins.add_row(
+                "Ceph RBD",
+                ceph.storage_class_name,
+                ", ".join(ceph.monitors),
+                "yes" if ceph.storage_class_name == default else "",
+            )
+        ops = self.query_one("#cluster-operations", DataTable)
+        ops.clear()
+        for op in reversed(self.store.operations.list(lambda o: o.cluster == self.cluster_name)):
+            ops.add_row(
+                op.id, op.type, op.status.value, f"{op.created_at:%Y-%m-%d %H:%M}", key=op.id
+            )
+
+    @on(DataTable.RowSelected, "#cluster-operations")
+    def _open_operation(self, event: DataTable.RowSelected) -> None:
+        from screens.oplog.screen import OperationLogScreen
+
+        self.app.push_screen(OperationLogScreen(self.store, str(event.row_key.value)))
+
+    def _latest(self) -> Any:
+        ops = self.store.operations.list(lambda o: o.cluster == self.cluster_name)
+        return ops[-1] if ops else None
+
+    def action_logs(self) -> None:
+        from screens.oplog.screen import OperationLogScreen
+
+        op = self._latest()
+        if op is not None:
+            self.app.push_screen(OperationLogScreen(self.store, op.id))
+
+    def action_retry(self) -> None:
+        from engine.clusters import ClusterService
+        from engine.runner import OperationError
+        from screens.oplog.screen import OperationLogScreen
+
+        try:
+            op = ClusterService(self.store, self.settings()).retry_operation(self.cluster_name)
+        except OperationError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.run_operation(op)
+        self.app.push_screen(OperationLogScreen(self.store, op.id))
+
+    @work(group="operations", exit_on_error=False)
+    async def run_operation(self, op: Any) -> None:
+        from engine.clusters import ClusterService
+
+        await ClusterService(self.store, self.settings()).run(op)
+
+    def action_save_template(self) -> None:
+        from screens.wizard.screen import NameScreen
+        from store.documents.template import Template
+
+        cluster = self.store.clusters.get(self.cluster_name)
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            spec = cluster.spec.model_copy(deep=True)
+            spec.masters, spec.workers = [], []
+            try:
+                self.store.templates.add(
+                    Template(name=name, cluster=spec, description=f"from cluster {cluster.name}")
+                )
+            except Exception as e:
+                self.notify(str(e), severity="error")
+                return
+            self.notify(f"Template {name} saved", timeout=3)
+
+        self.app.push_screen(NameScreen("Template name:"), named)
+
+    def action_export(self) -> None:
+        from screens.wizard.confirm import export_yaml
+
+        cluster = self.store.clusters.get(self.cluster_name)
+        target = self.store.data_dir / "exports" / f"{cluster.name}.yaml"
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target.write_text(export_yaml(cluster))
+        self.notify(f"Spec written to {target}", timeout=5)
+
+    def action_kubeconfig(self) -> None:
+        path = self.store.kubeconfigs_dir / f"{self.cluster_name}.conf"
+        self.notify(
+            str(path)
+            if path.exists()
+            else "No kubeconfig yet: it is saved when the create succeeds",
+            timeout=8,
+        )
+
+    def action_kubectl(self) -> None:
+        import subprocess
+
+        from engine.ssh.terminal import ssh_argv
+
+        cluster = self.store.clusters.get(self.cluster_name)
+        node = self.store.nodes.get(cluster.spec.masters[0].node)
+        argv = ssh_argv(node, self.store.known_hosts)
+        argv[-1:-1] = ["-t"]
+        argv.append("KUBECONFIG=/etc/kubernetes/admin.conf exec bash -l")
+        with self.app.suspend():
+            subprocess.run(argv, check=False)
+
+    def action_delete(self) -> None:
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            from engine.clusters import ClusterService
+            from engine.validate import SpecError
+            from screens.oplog.screen import OperationLogScreen
+
+            try:
+                op = ClusterService(self.store, self.settings()).delete_operation(self.cluster_name)
+            except SpecError as e:
+                self.notify("; ".join(str(p) for p in e.problems), severity="error")
+                return
+            self.run_operation(op)
+            self.app.push_screen(OperationLogScreen(self.store, op.id))
+
+        self.app.push_screen(
+            TypedConfirmScreen(
+                self.cluster_name,
+                f"Delete cluster {self.cluster_name}? Every node is reset and freed.",
+            ),
+            answer,
+        )

@@ -1,0 +1,125 @@
+"""What every wizard step shares: labelled inputs with an error line, and list parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
+
+if TYPE_CHECKING:
+    from engine.validate import Problem
+    from store.documents.cluster import Cluster
+    from store.store import Store
+
+
+def error_id(field: str) -> str:
+    return "err-" + field.replace(".", "-").replace("[", "-").replace("]", "")
+
+
+def field(
+    label: str, field_path: str, placeholder: str = "", widget: Widget | None = None
+) -> ComposeResult:
+    """A label, the input (or another widget), and the line where its errors appear."""
+    yield Label(label)
+    yield widget if widget is not None else Input(placeholder=placeholder, id=input_id(field_path))
+    yield Static("", id=error_id(field_path), classes="field-error")
+
+
+def input_id(field_path: str) -> str:
+    return "in-" + field_path.replace(".", "-")
+
+
+def split_list(text: str) -> list[str]:
+    return [x.strip() for x in text.replace(";", ",").split(",") if x.strip()]
+
+
+def parse_labels(text: str) -> tuple[dict[str, str], str]:
+    labels: dict[str, str] = {}
+    for item in split_list(text):
+        if "=" not in item:
+            return labels, f"label {item!r}: use KEY=VALUE"
+        k, v = item.split("=", 1)
+        labels[k.strip()] = v.strip()
+    return labels, ""
+
+
+def parse_taints(text: str) -> tuple[list[dict[str, str]], str]:
+    """KEY[=VALUE]:EFFECT, ..."""
+    taints = []
+    for item in split_list(text):
+        key_value, sep, effect = item.rpartition(":")
+        if not sep or effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+            return taints, f"taint {item!r}: use KEY[=VALUE]:NoSchedule|PreferNoSchedule|NoExecute"
+        key, _, value = key_value.partition("=")
+        taints.append({"key": key, "value": value, "effect": effect})
+    return taints, ""
+
+
+def format_taints(taints: list[Any]) -> str:
+    return ", ".join(
+        f"{t.key}={t.value}:{t.effect}" if t.value else f"{t.key}:{t.effect}" for t in taints
+    )
+
+
+class WizardStep(VerticalScroll):
+    """One step: fills its fields from the draft, writes them back, shows its problems."""
+
+    TITLE = ""
+    OWNS: tuple[str, ...] = ()  # field-path prefixes whose problems belong to this step
+
+    DEFAULT_CSS = """
+    WizardStep { padding: 0 1; height: 100%; }
+    WizardStep DataTable { height: auto; max-height: 14; }
+    WizardStep Label { margin-top: 1; }
+    WizardStep .field-error { color: $text-error; height: auto; }
+    WizardStep .hint { color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(id=f"step-{self.__class__.__name__.lower()}")
+        self.store = store
+
+    def load(self, cluster: Cluster) -> None:
+        """Fill the fields from the draft."""
+
+    def apply(self, cluster: Cluster) -> list[Problem]:
+        """Write the fields into the draft; return problems found while reading them."""
+        return []
+
+    def owns(self, field_path: str) -> bool:
+        return any(
+            field_path == o or field_path.startswith(o + ".") or field_path.startswith(o + "[")
+            for o in self.OWNS
+        )
+
+    def value(self, field_path: str) -> str:
+        return self.query_one(f"#{input_id(field_path)}", Input).value.strip()
+
+    def set_value(self, field_path: str, value: str) -> None:
+        self.query_one(f"#{input_id(field_path)}", Input).value = value
+
+    def error_lines(self) -> Iterator[Static]:
+        yield from self.query(".field-error").results(Static)
+
+    def show(self, problems: list[Problem]) -> None:
+        by_id: dict[str, list[str]] = {}
+        for p in problems:
+            target = self._error_target(p.field)
+            by_id.setdefault(target, []).append(p.message)
+        for line in self.error_lines():
+            line.update("\n".join(by_id.get(line.id or "", [])))
+
+    def _error_target(self, field_path: str) -> str:
+        """The closest error line for a problem's field (spec.storage.nfs[1].x -> its entry)."""
+        candidates = {line.id for line in self.error_lines()}
+        path = field_path
+        while path:
+            if error_id(path) in candidates:
+                return error_id(path)
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return next(iter(sorted(candidates)), "")

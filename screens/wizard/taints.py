@@ -1,0 +1,89 @@
+"""Step 2, taints and labels per node; the control-plane taint is pre-filled and removable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import Input, Label, Static
+
+from engine.planner.kubeadm import control_plane_taint_key
+from screens.wizard.base import WizardStep, error_id, format_taints, parse_labels, parse_taints
+
+if TYPE_CHECKING:
+    from engine.validate import Problem
+    from store.documents.cluster import Cluster
+
+
+class TaintsStep(WizardStep):
+    TITLE = "Taints and labels"
+    OWNS = ("spec.masters", "spec.workers")
+
+    def _entries(self, cluster: Cluster) -> list[tuple[str, str, str]]:
+        """(field path, node, role)"""
+        return [
+            (f"spec.masters[{i}]", m.node, "control plane")
+            for i, m in enumerate(cluster.spec.masters)
+        ] + [(f"spec.workers[{i}]", w.node, "worker") for i, w in enumerate(cluster.spec.workers)]
+
+    def load(self, cluster: Cluster) -> None:
+        self.remove_children()
+        widgets: list[object] = [
+            Static("Taints: KEY[=VALUE]:EFFECT, ...   Labels: KEY=VALUE, ...", classes="hint")
+        ]
+        key = control_plane_taint_key(cluster.spec.kubernetes_version)
+        for path, node, role in self._entries(cluster):
+            if path.startswith("spec.masters"):
+                master = cluster.spec.masters[int(path.split("[")[1][:-1])]
+                taints = (
+                    f"{key}:NoSchedule" if master.taints is None else format_taints(master.taints)
+                )
+                labels = master.labels
+            else:
+                worker = cluster.spec.workers[int(path.split("[")[1][:-1])]
+                taints, labels = format_taints(worker.taints), worker.labels
+            widgets += [
+                Label(f"{node} ({role})"),
+                Input(value=taints, placeholder="taints", id=f"taints-{node}"),
+                Input(
+                    value=", ".join(f"{k}={v}" for k, v in labels.items()),
+                    placeholder="labels",
+                    id=f"labels-{node}",
+                ),
+                Static("", id=error_id(path), classes="field-error"),
+            ]
+        self.mount_all(widgets)  # type: ignore[arg-type]
+
+    def apply(self, cluster: Cluster) -> list[Problem]:
+        from engine.validate import Problem
+        from store.documents.cluster import Taint
+
+        problems = []
+        for path, node, _ in self._entries(cluster):
+            try:
+                taints_text = self.query_one(f"#taints-{node}", Input).value
+                labels_text = self.query_one(f"#labels-{node}", Input).value
+            except Exception:
+                continue
+            taints, taint_error = parse_taints(taints_text)
+            labels, label_error = parse_labels(labels_text)
+            for error in (taint_error, label_error):
+                if error:
+                    problems.append(Problem(path, error))
+            entry = (
+                cluster.spec.masters[int(path.split("[")[1][:-1])]
+                if path.startswith("spec.masters")
+                else cluster.spec.workers[int(path.split("[")[1][:-1])]
+            )
+            default = [
+                {
+                    "key": control_plane_taint_key(cluster.spec.kubernetes_version),
+                    "value": "",
+                    "effect": "NoSchedule",
+                }
+            ]
+            if path.startswith("spec.masters") and taints == default:
+                entry.taints = None  # the default taint, as a spec that omits taints means
+            else:
+                entry.taints = [Taint(**t) for t in taints]  # type: ignore[arg-type]
+            entry.labels = labels
+        return problems
