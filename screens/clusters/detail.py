@@ -6,12 +6,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+
+from screens.operations import start_operation
 
 if TYPE_CHECKING:
     from store.settings import Settings
@@ -188,14 +190,8 @@ class ClusterDetailScreen(Screen[None]):
         except OperationError as e:
             self.notify(str(e), severity="error")
             return
-        self.run_operation(op)
+        start_operation(self.app, self.store, self.settings(), op)
         self.app.push_screen(OperationLogScreen(self.store, op.id))
-
-    @work(group="operations", exit_on_error=False)
-    async def run_operation(self, op: Any) -> None:
-        from engine.clusters import ClusterService
-
-        await ClusterService(self.store, self.settings()).run(op)
 
     def action_save_template(self) -> None:
         from screens.wizard.screen import NameScreen
@@ -263,7 +259,7 @@ class ClusterDetailScreen(Screen[None]):
             except SpecError as e:
                 self.notify("; ".join(str(p) for p in e.problems), severity="error")
                 return
-            self.run_operation(op)
+            start_operation(self.app, self.store, self.settings(), op)
             self.app.push_screen(OperationLogScreen(self.store, op.id))
 
         self.app.push_screen(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import ContentSwitcher, Footer, Header, Input, Select, Static
 
+from screens.operations import start_operation
 from screens.wizard.base import WizardStep
 from screens.wizard.cni import CniStep
 from screens.wizard.config import ConfigStep
@@ -237,11 +237,5 @@ class WizardScreen(Screen[str | None]):
             return
         if self.store.drafts.exists(DRAFT):
             self.store.drafts.delete(DRAFT)
-        self.run_create(op)
+        start_operation(self.app, self.store, self.settings(), op)
         self.dismiss(op.id)
-
-    @work(group="operations", exit_on_error=False)
-    async def run_create(self, op: object) -> None:
-        from engine.clusters import ClusterService
-
-        await ClusterService(self.store, self.settings()).run(op)  # type: ignore[arg-type]

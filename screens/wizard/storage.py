@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # (key, label, default, secret)
 NFS_FIELDS = (
     ("serverAddr", "NFS server address *", "", False),
-    ("sharedPath", "Shared path *", "/", False),
+    ("sharedPath", "Shared path *", "", False),
     ("storageClassName", "Storage class name", "nfs-sc", False),
     ("reclaimPolicy", "Reclaim policy (Delete or Retain)", "Delete", False),
     ("archiveOnDelete", "Archive on delete (yes or no)", "no", False),
@@ -60,6 +60,9 @@ class EntryForm(ModalScreen[dict[str, str] | None]):
             for key, label, default, secret in self.fields:
                 yield Label(label)
                 yield Input(value=default, password=secret, id=f"entry-{key}")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
 
     def action_save(self) -> None:
         self.dismiss(

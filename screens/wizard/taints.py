@@ -26,7 +26,11 @@ class TaintsStep(WizardStep):
         ] + [(f"spec.workers[{i}]", w.node, "worker") for i, w in enumerate(cluster.spec.workers)]
 
     def load(self, cluster: Cluster) -> None:
-        self.remove_children()
+        self.call_later(self._rebuild, cluster.model_copy(deep=True))
+
+    async def _rebuild(self, cluster: Cluster) -> None:
+        """The rows follow the nodes chosen in step 1; the old ones are gone before new ones come."""
+        await self.remove_children()
         widgets: list[object] = [
             Static("Taints: KEY[=VALUE]:EFFECT, ...   Labels: KEY=VALUE, ...", classes="hint")
         ]
@@ -51,7 +55,7 @@ class TaintsStep(WizardStep):
                 ),
                 Static("", id=error_id(path), classes="field-error"),
             ]
-        self.mount_all(widgets)  # type: ignore[arg-type]
+        await self.mount_all(widgets)  # type: ignore[arg-type]
 
     def apply(self, cluster: Cluster) -> list[Problem]:
         from engine.validate import Problem
