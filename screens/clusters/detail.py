@@ -115,7 +115,7 @@ class ClusterDetailScreen(Screen[None]):
         text.append("\n\nPhase: ")
         text.append_text(phase_text(cluster.status.phase.value))
         if cluster.status.message:
-            text.append(f"  {cluster.status.message}")
+            text.append(f" - {cluster.status.message}")
         self.query_one("#overview-text", Static).update(text)
         spec = cluster.spec
         taints = {

@@ -53,7 +53,9 @@ class NodesStep(WizardStep):
         )
         yield Input(placeholder="filter nodes", id="node-filter")
         table: DataTable[str] = DataTable(cursor_type="row", id="wizard-nodes")
-        table.add_columns("Node", "Role", "Address", "CPU", "Memory", "Arch", "Status")
+        table.add_column("Node")
+        table.add_column("Role", width=13)
+        table.add_columns("Address", "CPU", "Memory", "Arch", "Status")
         yield table
         yield Static("", id="role-count", classes="hint")
         yield Static("", id=error_id("spec.masters"), classes="field-error")

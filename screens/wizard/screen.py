@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -119,11 +120,12 @@ class WizardScreen(Screen[str | None]):
         step = self.steps()[index]
         step.load(self.draft)
         self.query_one("#wizard-steps", ContentSwitcher).current = step.id
-        names = [
-            f"[b]{i + 1} {s.TITLE}[/b]" if i == index else f"{i + 1} {s.TITLE}"
-            for i, s in enumerate(STEPS)
-        ]
-        self.query_one("#indicator", Static).update("  >  ".join(names))
+        indicator = Text()
+        for i, s in enumerate(STEPS):
+            if i:
+                indicator.append("  >  ", style="dim")
+            indicator.append(f"{i + 1} {s.TITLE}", style="bold reverse" if i == index else "")
+        self.query_one("#indicator", Static).update(indicator)
         self.refresh_bindings()
         focusable = [w for w in step.query("Input, Select, DataTable, Switch") if w.focusable]
         (focusable[0] if focusable else step).focus()
