@@ -1,38 +1,81 @@
-"""Command palette (ctrl+p) entries: jump to any section."""
+"""Command palette (ctrl+p): jump to any section, the global actions, and every action the
+current screen offers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from screens.sections.specs import SECTIONS
 
+Target = tuple[str, Callable[[], object], str]
+
 
 class NavigationProvider(Provider):
-    def _targets(self) -> list[tuple[str, str, str]]:
-        return [
-            (f"Go to {s.title}", s.id, f"Show the {s.title.lower()} list (key {s.key})")
-            for s in SECTIONS
-        ]
-
-    def _go(self, section_id: str) -> None:
+    def _main(self) -> object | None:
         from screens.main import MainScreen
 
-        for screen in reversed(self.app.screen_stack):
-            if isinstance(screen, MainScreen):
-                screen.action_show_section(section_id)
-                return
+        return next((s for s in reversed(self.app.screen_stack) if isinstance(s, MainScreen)), None)
+
+    def _go(self, section_id: str, then_add: bool = False) -> None:
+        from screens.main import MainScreen
+
+        main = self._main()
+        if not isinstance(main, MainScreen):
+            return
+        while self.app.screen is not main:
+            self.app.pop_screen()
+        main.action_show_section(section_id)
+        if then_add:
+            self.app.call_after_refresh(main.action_add)
+
+    def _targets(self) -> list[Target]:
+        targets: list[Target] = [
+            (
+                f"Go to {s.title}",
+                partial(self._go, s.id),
+                f"Show the {s.title.lower()} list (key {s.key})",
+            )
+            for s in SECTIONS
+        ]
+        targets += [
+            (
+                "Create cluster",
+                partial(self._go, "clusters", True),
+                "Open the create-cluster wizard",
+            ),
+            ("Add node", partial(self._go, "nodes", True), "Add a node reachable over SSH"),
+        ]
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if (
+                not binding.description
+                or not active.enabled
+                or binding.action in ("command_palette",)
+            ):
+                continue
+            key = self.app.get_key_display(binding)
+            run = partial(self.app.run_action, binding.action, active.node)
+            targets.append(
+                (binding.description, run, f"{binding.tooltip or binding.description} (key {key})")
+            )
+        seen: set[str] = set()
+        unique = []
+        for target in targets:
+            if target[0] not in seen:
+                seen.add(target[0])
+                unique.append(target)
+        return unique
 
     async def discover(self) -> Hits:
-        for name, section_id, help_text in self._targets():
-            yield DiscoveryHit(name, partial(self._go, section_id), help=help_text)
+        for name, run, help_text in self._targets():
+            yield DiscoveryHit(name, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, section_id, help_text in self._targets():
+        for name, run, help_text in self._targets():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(
-                    score, matcher.highlight(name), partial(self._go, section_id), help=help_text
-                )
+                yield Hit(score, matcher.highlight(name), run, help=help_text)

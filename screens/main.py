@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from screens.nodes.section import NodesSection
 from screens.sections.clusters import ClustersSection
+from screens.sections.kept import RegistriesSection, ResourcesSection, TemplatesSection
 from screens.sections.list_section import ListSection
 from screens.sections.operations import OperationsSection
 from screens.sections.specs import BY_ID, SECTIONS, SectionSpec
@@ -57,6 +58,12 @@ class MainScreen(Screen[None]):
             return NodesSection(spec, self.store, self.settings)
         if spec.id == "clusters":
             return ClustersSection(spec, self.store, self.settings)
+        if spec.id == "templates":
+            return TemplatesSection(spec, self.store, self.settings)
+        if spec.id == "registries":
+            return RegistriesSection(spec, self.store)
+        if spec.id == "resources":
+            return ResourcesSection(spec, self.store)
         if spec.id == "operations":
             return OperationsSection(spec, self.store)
         return ListSection(spec, self.store)

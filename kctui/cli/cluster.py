@@ -18,6 +18,7 @@ def register(sub: Any) -> None:
 
     p = add_command(verbs, "create", "create a cluster from a spec file (kctui/v1 Cluster YAML)")
     p.add_argument("-f", "--file", type=Path, help="the spec; - reads standard input")
+    p.add_argument("--template", help="take everything but the nodes from this template")
     p.add_argument("--print-defaults", action="store_true", help="print a full spec with defaults")
     p.add_argument(
         "--dry-run", action="store_true", help="print the whole plan; connect to nothing"
@@ -47,6 +48,11 @@ def register(sub: Any) -> None:
     p = add_command(verbs, "export", "print the cluster's spec as YAML")
     p.add_argument("name")
     p.set_defaults(handler=run_export)
+
+    p = add_command(verbs, "kubectl", "run one kubectl command on a control-plane node")
+    p.add_argument("name")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="kubectl arguments (after --)")
+    p.set_defaults(handler=run_kubectl)
 
     p = add_command(verbs, "delete", "reset every node of the cluster and free them")
     p.add_argument("name")
@@ -137,6 +143,8 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
     from engine.plan import render
 
     cluster = load_spec(args.file)
+    if args.template:
+        cluster = _with_template(ctx, cluster, args.template)
     service = _service(ctx)
     if args.dry_run:
         print(render(service.plan(cluster), ctx.store), end="")
@@ -149,6 +157,22 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
             raise CliError("not created")
     _, op = service.create(cluster)
     return _start(ctx, op, args.wait)
+
+
+def _with_template(ctx: Context, cluster: Any, name: str) -> Any:
+    """The spec file gives name and nodes; the template gives the rest."""
+    from store.errors import NotFoundError
+
+    try:
+        template = ctx.store.templates.get(name)
+    except NotFoundError as e:
+        raise CliError(str(e)) from None
+    if template.cluster is None:
+        raise CliError(f"template {name} is a storage template; use a cluster template")
+    spec = template.cluster.model_copy(deep=True)
+    spec.masters, spec.workers = cluster.spec.masters, cluster.spec.workers
+    spec.region = cluster.spec.region
+    return cluster.model_copy(update={"spec": spec})
 
 
 def _print_defaults() -> int:
@@ -272,3 +296,38 @@ def run_delete(ctx: Context, args: argparse.Namespace) -> int:
         raise CliError(f"deleting cluster {args.name} resets all its nodes; pass --yes to confirm")
     op = _service(ctx).delete_operation(args.name, args.force)
     return _run(ctx, op)
+
+
+@_errors
+def run_kubectl(ctx: Context, args: argparse.Namespace) -> int:
+    import asyncio
+    import shlex
+
+    from engine.ssh.connection import SSHError, connect
+    from engine.ssh.hostkeys import HostKeyError, KnownHosts
+
+    cluster = ctx.store.clusters.get(args.name)
+    words = [a for a in args.args if a != "--"] if args.args[:1] == ["--"] else args.args
+    command = "kubectl --kubeconfig /etc/kubernetes/admin.conf " + " ".join(
+        shlex.quote(w) for w in words
+    )
+
+    async def run() -> tuple[int, str, str]:
+        for master in cluster.spec.masters:  # the first reachable control-plane node
+            node = ctx.store.nodes.get(master.node)
+            try:
+                conn = await connect(node, KnownHosts(ctx.store.known_hosts), ctx.settings.ssh)
+            except (SSHError, HostKeyError):
+                continue
+            try:
+                return await conn.run(command, time_limit=300)
+            finally:
+                await conn.close()
+        raise CliError(f"no control-plane node of {args.name} is reachable")
+
+    code, out, err = asyncio.run(run())
+    if out:
+        print(out)
+    if err:
+        print(err, file=sys.stderr)
+    return code

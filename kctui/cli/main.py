@@ -24,6 +24,7 @@ GROUP_MODULES: tuple[str, ...] = (
     "kctui.cli.cluster",
     "kctui.cli.resource",
     "kctui.cli.registry",
+    "kctui.cli.template",
     "kctui.cli.lab",
 )
 

@@ -82,8 +82,7 @@ def _backup_point_rows(store: Store) -> list[Row]:
 
 def _resource_rows(store: Store) -> list[Row]:
     return [
-        (r.name, r.type, r.version, r.arch, f"{r.size / 2**20:.1f}M")
-        for r in store.resources.list()
+        (r.id, r.type, r.version, r.arch, f"{r.size / 2**20:.1f}M") for r in store.resources.list()
     ]
 
 
@@ -145,7 +144,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "resources",
         "Resources",
         "6",
-        ("Name", "Type", "Version", "Arch", "Size"),
+        ("Package", "Type", "Version", "Arch", "Size"),
         _resource_rows,
         "No offline resource packages yet. Press a to push the first one.",
         "Push package",

@@ -207,6 +207,34 @@ def test_a_one_master_two_workers_ipip_nfs(small: tuple[Lab, Path], tmp_path: Pa
     images = out(lab, h[1], "crictl images")
     assert "registry.k8s.io/kube-proxy" in images and "calico/node" in images
 
+    listed = kctui(data, "cluster", "kubectl", "alpha", "--", "get", "nodes")
+    assert (
+        listed.returncode == 0 and all(n in listed.stdout for n in h) and "Ready" in listed.stdout
+    )
+    assert kctui(data, "template", "save-cluster", "alpha", "ipip-nfs").returncode == 0
+    assert "Overlay-IPIP-All" in kctui(data, "template", "show", "ipip-nfs").stdout
+    assert kctui(data, "template", "rename", "ipip-nfs", "base").returncode == 0
+    assert [t["name"] for t in json.loads(kctui(data, "template", "list", "--json").stdout)] == [
+        "base"
+    ]
+    nodes_only = tmp_path / "nodes.yaml"
+    nodes_only.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "kctui/v1",
+                "kind": "Cluster",
+                "metadata": {"name": "copy"},
+                "spec": {"masters": [{"node": h[0]}]},
+            }
+        )
+    )
+    plan = kctui(
+        data, "cluster", "create", "--template", "base", "-f", str(nodes_only), "--dry-run"
+    )
+    # the nodes are taken by alpha, so the plan is refused; the template's settings came through
+    assert "belongs to cluster alpha" in plan.stderr
+    assert kctui(data, "template", "delete", "base", "--yes").returncode == 0
+
     deleted = kctui(data, "cluster", "delete", "alpha")
     assert deleted.returncode == 1 and "--yes" in deleted.stderr
     assert kctui(data, "cluster", "delete", "alpha", "--yes").returncode == 0

@@ -92,8 +92,12 @@ async def test_add_is_offered_where_it_applies(app: KctuiApp) -> None:
         await pilot.press("escape", "n")  # leave without keeping a draft
         await pilot.pause()
         assert isinstance(app.screen, MainScreen) and not app.store.drafts.list()
-        await pilot.press("3", "a")
-        assert app._notifications and "Add template" in str(list(app._notifications)[-1].message)
+        await pilot.press("3", "a")  # a template comes from the wizard's confirm step
+        await pilot.pause()
+        assert isinstance(app.screen, WizardScreen)
+        assert "ctrl+t on the confirm step" in str(list(app._notifications)[-1].message)
+        await pilot.press("escape", "n")
+        await pilot.pause()
         await pilot.press("7")
         assert screen.check_action("add", ()) is False
 
@@ -148,3 +152,24 @@ async def test_operations_left_running_by_a_dead_kctui_become_interrupted(tmp_pa
         await pilot.pause()
         row = main_screen(app).current().table.get_row_at(0)
         assert row[0] == op.id and row[3] == "interrupted"
+
+
+async def test_palette_offers_screen_and_global_actions(app: KctuiApp) -> None:
+    from screens.wizard.screen import WizardScreen
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p", *"create cluster")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, WizardScreen)
+        await pilot.press("ctrl+p", *"next")  # an action of the wizard screen itself
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.index == 0  # refused: the first step has problems, shown inline
+        assert "0 control-plane nodes" in "\n".join(
+            str(s.render())
+            for s in app.screen.query(".field-error").results(Static)
+            if str(s.render())
+        )

@@ -1,0 +1,102 @@
+"""Templates, registries and resources screens with Pilot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from engine import resource_package as rp
+from kctui.app import make_app
+from screens.dialogs import ConfirmScreen
+from screens.main import MainScreen
+from screens.sections.kept import PushScreen, RegistryForm, TextScreen
+from screens.wizard.screen import NameScreen
+from store.documents.cluster import ClusterSpec
+from store.documents.template import Template
+from store.settings import Settings
+from store.store import Store
+
+
+def rows(app: object) -> list[str]:
+    section = app.screen.current()  # type: ignore[attr-defined]
+    table = section.table
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_registries(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    app = make_app(store, Settings())
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("4", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, RegistryForm)
+        await pilot.press(*"harbor", "tab", *"https://bad", "ctrl+s")
+        assert "give HOST or HOST:PORT" in str(
+            app.screen.query_one("#registry-error", Static).render()
+        )
+        app.screen.query_one("#registry-host", Input).value = "127.0.0.1:5000"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and rows(app) == ["harbor"]
+        app.screen.current().table.focus()
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert store.registries.list() == [] and rows(app) == []
+
+
+async def test_resources_push_with_progress_and_delete(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    path = rp.build(
+        tmp_path / "pkgs",
+        name="calico",
+        type="cni",
+        version="v3.27.3",
+        arch="amd64",
+        files={"manifests/op.yaml": (b"kind: Namespace\n", 0o644)},
+    )
+    app = make_app(store, Settings())
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("6", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, PushScreen)
+        await pilot.press(*str(tmp_path / "missing.tar.gz"), "enter")
+        await pilot.pause(0.5)
+        assert "not a readable .tar.gz" in str(
+            app.screen.query_one("#push-status", Static).render()
+        )
+        app.screen.query_one("#push-path", Input).value = str(path)
+        await pilot.press("enter")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, MainScreen):
+                break
+        assert rows(app) == ["calico-v3.27.3-amd64"]
+        app.screen.current().table.focus()
+        await pilot.press("enter")
+        assert isinstance(app.screen, TextScreen)
+        await pilot.press("escape", "x", "y")
+        await pilot.pause()
+        assert store.resources.list() == [] and not (store.resources_dir / path.name).exists()
+
+
+async def test_templates_show_rename_delete(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.templates.add(Template(name="base", cluster=ClusterSpec()))
+    app = make_app(store, Settings())
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        app.screen.current().table.focus()
+        await pilot.press("enter")
+        assert isinstance(app.screen, TextScreen) and "Overlay-Vxlan-All" in app.screen.text
+        await pilot.press("escape", "r")
+        assert isinstance(app.screen, NameScreen)
+        await pilot.press(*"standard", "enter")
+        await pilot.pause()
+        assert [t.name for t in store.templates.list()] == ["standard"]
+        await pilot.press("x", "y")
+        await pilot.pause()
+        assert store.templates.list() == []
