@@ -58,6 +58,7 @@ $(ANSIBLE_VENV)/bin/ansible-playbook:
 
 bench: $(BIN)/kctui system-deps $(ANSIBLE_VENV)/bin/ansible-playbook
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/logview.py
 	@if [ "$$(id -u)" = 0 ]; then \
 		$(BIN)/python bench/lab_scale.py && \
 		ANSIBLE_PLAYBOOK=$(ANSIBLE_VENV)/bin/ansible-playbook $(BIN)/python bench/fanout.py; \

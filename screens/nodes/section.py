@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from screens.sections.list_section import ListSection
 from screens.sections.specs import SectionSpec, node_row
@@ -25,13 +24,7 @@ SORTS = (("name", 0), ("status", 3), ("region", 2), ("address", 1))
 
 
 class NodesSection(ListSection):
-    DEFAULT_CSS = """
-    NodesSection > #node-filter { display: none; }
-    NodesSection.-filtering > #node-filter { display: block; }
-    """
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="nodes.filter", tooltip="Show only matching nodes"),
-        Binding("escape", "clear_filter", "Clear filter", id="nodes.clear-filter", show=False),
         Binding(
             "s", "sort", "Sort", id="nodes.sort", tooltip="Sort by name, status, region, address"
         ),
@@ -50,14 +43,7 @@ class NodesSection(ListSection):
         super().__init__(spec, store)
         self.settings = settings
         self.sort_by = 0
-        self.filter_text = ""
         self._by_name: dict[str, Node] = {}
-
-    def compose(self) -> ComposeResult:
-        yield Input(
-            placeholder="filter: any part of name, address, region, status, OS", id="node-filter"
-        )
-        yield from super().compose()
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.action_probe_all)
@@ -109,30 +95,8 @@ class NodesSection(ListSection):
 
         self.app.push_screen(AddNodeScreen(self.store, self.settings), done)
 
-    def action_filter(self) -> None:
-        self.add_class("-filtering")
-        self.query_one("#node-filter", Input).focus()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear_filter":
-            return self.has_class("-filtering")
-        return True
-
-    def action_clear_filter(self) -> None:
-        self.query_one("#node-filter", Input).value = ""
-        self.filter_text = ""
-        self.remove_class("-filtering")
+    def refresh_rows(self) -> None:
         self._render_rows()
-        self.table.focus()
-
-    @on(Input.Changed, "#node-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self._render_rows()
-
-    @on(Input.Submitted, "#node-filter")
-    def _filter_done(self) -> None:
-        self.table.focus()
 
     def action_sort(self) -> None:
         self.sort_by = (self.sort_by + 1) % len(SORTS)

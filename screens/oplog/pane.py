@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Log
 
 MAX_LINES = 5000  # the pane's buffer; the whole log stays on disk
+PER_POLL = 100  # lines a pane takes per poll in a flood: more than a screen, cheap to draw
 
 
 class _Plain(Highlighter):
@@ -38,8 +39,10 @@ class NodePane(Log):
         self.node = node
         self.path = path
         self.read_at = 0
-        self.partial = ""
+        self.partial = b""
+        self.skipped = False
         self.raw: deque[str] = deque(maxlen=MAX_LINES)
+        self.ingested = 0  # lines read from the file so far (the pane keeps the last MAX_LINES)
         self.timestamps = timestamps
         self.term = ""
         self.border_title = node
@@ -51,22 +54,49 @@ class NodePane(Log):
         return parts[2] if len(parts) == 3 else line
 
     def poll(self) -> int:
-        """Read what was appended to the file since the last poll; return the line count."""
+        """Take what was appended to the file since the last poll; return the new line count.
+
+        In a flood only the newest lines of each poll reach the pane (the screen shows a few
+        dozen); once the file stops growing, the pane is refilled with the file's last lines.
+        """
         try:
-            with open(self.path, encoding="utf-8", errors="replace") as f:
+            with open(self.path, "rb") as f:
                 f.seek(self.read_at)
                 chunk = f.read()
                 self.read_at = f.tell()
         except FileNotFoundError:
             return 0
         if not chunk:
+            if self.skipped:
+                self._refill()
             return 0
-        text = self.partial + chunk
-        lines = text.split("\n")
-        self.partial = lines.pop()
+        data = self.partial + chunk
+        end = data.rfind(b"\n")
+        if end < 0:
+            self.partial = data
+            return 0
+        self.partial = data[end + 1 :]
+        complete = data[: end + 1]
+        count = complete.count(b"\n")
+        self.ingested += count
+        tail = complete.rsplit(b"\n", PER_POLL + 1)
+        lines = [x.decode("utf-8", "replace") for x in tail[-PER_POLL - 1 : -1]]
+        if count > len(lines):
+            self.skipped = True
         self.raw.extend(lines)
         self.write_lines([self._shown(line) for line in lines])
-        return len(lines)
+        return count
+
+    def _refill(self) -> None:
+        self.skipped = False
+        with open(self.path, "rb") as f:
+            f.seek(max(0, self.read_at - MAX_LINES * 200))
+            data = f.read(self.read_at - f.tell())
+        lines = [x.decode("utf-8", "replace") for x in data.split(b"\n")[-MAX_LINES - 1 : -1]]
+        self.raw.clear()
+        self.raw.extend(lines)
+        self.clear()
+        self.write_lines([self._shown(line) for line in lines])
 
     def set_timestamps(self, on: bool) -> None:
         self.timestamps = on

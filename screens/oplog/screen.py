@@ -69,6 +69,7 @@ class OperationLogScreen(Screen[None]):
         self.follow = True
         self.timestamps = False
         self.tick = 0
+        self._shown_labels: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -113,13 +114,15 @@ class OperationLogScreen(Screen[None]):
 
     def _render_steps(self) -> None:
         steps = self.query_one("#steps", OptionList)
-        highlighted = steps.highlighted
-        steps.clear_options()
-        steps.add_options(
-            [Option(self._step_label(i, s), id=str(i)) for i, s in enumerate(self.op.steps)]
-        )
-        if highlighted is not None:
-            steps.highlighted = highlighted
+        labels = [self._step_label(i, s) for i, s in enumerate(self.op.steps)]
+        if steps.option_count != len(labels):
+            steps.clear_options()
+            steps.add_options([Option(label, id=str(i)) for i, label in enumerate(labels)])
+        else:  # in place: rebuilding the list every tick would cost a frame
+            for i, label in enumerate(labels):
+                if self._shown_labels.get(i) != label:
+                    steps.replace_option_prompt_at_index(i, label)
+        self._shown_labels = dict(enumerate(labels))
         op = self.op
         error = f" - {op.error}" if op.error else ""
         self.query_one("#summary", Static).update(

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from screens.sections.specs import SectionSpec
 from store.errors import StoreError
@@ -22,7 +23,14 @@ class ListSection(Vertical):
     ListSection.-empty > .section-empty { display: block; }
     ListSection.-empty > DataTable { display: none; }
     ListSection.-error > .section-empty { color: $text-error; }
+    ListSection > #list-filter { display: none; }
+    ListSection.-filtering > #list-filter { display: block; }
     """
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="list.filter", tooltip="Show only matching rows"),
+        Binding("escape", "clear_filter", "Clear filter", id="list.clear-filter", show=False),
+    ]
+    filter_text = ""
 
     def __init__(self, spec: SectionSpec, store: Store) -> None:
         super().__init__(id=spec.id)
@@ -30,6 +38,7 @@ class ListSection(Vertical):
         self.store = store
 
     def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter: any part of any column", id="list-filter")
         yield Static(self.spec.title, classes="section-title")
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_columns(*self.spec.columns)
@@ -64,9 +73,40 @@ class ListSection(Vertical):
         self.remove_class("-error")
         table = self.table
         table.clear()
+        needle = self.filter_text.lower()
         for row in rows:
-            table.add_row(*row, key=row[0])
+            if not needle or any(needle in str(c).lower() for c in row):
+                table.add_row(*row, key=row[0])
         self.set_class(not rows, "-empty")
+
+    def refresh_rows(self) -> None:
+        """Show the rows again after the filter changed."""
+        self.reload()
+
+    def action_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one("#list-filter", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return self.has_class("-filtering")
+        return True
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#list-filter", Input).value = ""
+        self.filter_text = ""
+        self.remove_class("-filtering")
+        self.refresh_rows()
+        self.table.focus()
+
+    @on(Input.Changed, "#list-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.refresh_rows()
+
+    @on(Input.Submitted, "#list-filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

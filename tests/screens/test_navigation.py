@@ -173,3 +173,25 @@ async def test_palette_offers_screen_and_global_actions(app: KctuiApp) -> None:
             for s in app.screen.query(".field-error").results(Static)
             if str(s.render())
         )
+
+
+async def test_operations_filter_by_cluster_and_status(tmp_path: Path) -> None:
+    from store.documents.operation import Operation, OperationStatus
+
+    store = Store(tmp_path / "data")
+    store.operations.add(
+        Operation(type="create-cluster", cluster="prod", status=OperationStatus.FAILED)
+    )
+    store.operations.add(
+        Operation(type="create-cluster", cluster="dev", status=OperationStatus.SUCCEEDED)
+    )
+    app = make_app(store, Settings())
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("7", "enter")  # into the list
+        await pilot.pause()
+        table = main_screen(app).current().table
+        assert table.row_count == 2
+        await pilot.press("slash", *"prod")
+        assert table.row_count == 1 and table.get_row_at(0)[1] == "prod"
+        await pilot.press("escape", "slash", *"succeeded")
+        assert table.row_count == 1 and table.get_row_at(0)[1] == "dev"
