@@ -29,6 +29,7 @@ from store.store import Store
 LINES = 200_000
 NODES = ["node-a", "node-b", "node-c"]
 BATCH = 500
+SIZE = tuple(int(x) for x in os.environ.get("LOGVIEW_SIZE", "120x40").split("x"))
 RATE = int(os.environ.get("LOGVIEW_RATE", "50000"))  # lines/s over all nodes, a very chatty step
 
 
@@ -77,7 +78,7 @@ async def main() -> int:
             p.touch()
         app = make_app(store, Settings())
         latencies: list[float] = []
-        async with app.run_test(size=(160, 50)) as pilot:
+        async with app.run_test(size=SIZE) as pilot:
             screen = OperationLogScreen(store, op.id)
             app.push_screen(screen)
             await pilot.pause(0.3)
@@ -94,16 +95,23 @@ async def main() -> int:
                     frames.append(time.perf_counter())
 
             type(app)._display = timed_display  # type: ignore[method-assign]
+            presses = 0
             while not done.is_set():
-                zoomed = screen.has_class("-zoomed")
+                # tab moves the focus to the next pane; z zooms one pane full screen (a relayout)
+                key = "z" if presses % 2 else "tab"
+                presses += 1
+                before = (screen.has_class("-zoomed"), screen.focused)
                 sent = time.perf_counter()
-                app.post_message(events.Key("z", "z"))
-                # the key's effect is on screen at the first frame after the zoom flipped
+                app.post_message(events.Key(key, None if key == "tab" else key))
+                # the key's effect is on screen at the first frame after the state changed
                 while time.perf_counter() - sent < 5:
                     await asyncio.sleep(0.001)
-                    if screen.has_class("-zoomed") != zoomed and frames and frames[-1] > sent:
-                        flipped_at = next(f for f in frames if f > sent)
-                        latencies.append(flipped_at - sent)
+                    if (
+                        (screen.has_class("-zoomed"), screen.focused) != before
+                        and frames
+                        and frames[-1] > sent
+                    ):
+                        latencies.append(next(f for f in frames if f > sent) - sent)
                         break
                 await asyncio.sleep(0.1)
             writer.join()
@@ -124,7 +132,8 @@ async def main() -> int:
         peer = time.perf_counter() - peer_start
     took = caught_up - start
     print(
-        f"log view flood: {LINES} lines over {len(NODES)} nodes, written at up to {RATE:,} lines/s"
+        f"log view flood at {SIZE[0]}x{SIZE[1]}: {LINES} lines over {len(NODES)} nodes, "
+        f"written at up to {RATE:,} lines/s"
     )
     print(f"  ingested {ingested} lines in {took:.2f} s: {ingested / took:,.0f} lines/s")
     print(

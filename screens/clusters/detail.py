@@ -239,10 +239,17 @@ class ClusterDetailScreen(Screen[None]):
         from engine.ssh.terminal import ssh_argv
 
         cluster = self.store.clusters.get(self.cluster_name)
-        node = self.store.nodes.get(cluster.spec.masters[0].node)
+        masters = [self.store.nodes.get(m.node) for m in cluster.spec.masters]
+        node = next((n for n in masters if n.status.value == "online"), masters[0])
         argv = ssh_argv(node, self.store.known_hosts)
         argv[-1:-1] = ["-t"]
-        argv.append("KUBECONFIG=/etc/kubernetes/admin.conf exec bash -l")
+        shell = "KUBECONFIG=/etc/kubernetes/admin.conf exec bash -l"
+        # admin.conf is root's: a non-root user gets there through sudo (which may ask)
+        argv.append(
+            shell
+            if (node.user or "root") == "root"
+            else f"sudo -i env {shell.replace('exec ', '')}"
+        )
         with self.app.suspend():
             subprocess.run(argv, check=False)
 

@@ -76,7 +76,7 @@ class ListSection(Vertical):
         needle = self.filter_text.lower()
         for row in rows:
             if not needle or any(needle in str(c).lower() for c in row):
-                table.add_row(*row, key=row[0])
+                table.add_row(*row, key=str(row[0]))
         self.set_class(not rows, "-empty")
 
     def refresh_rows(self) -> None:

@@ -6,12 +6,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
 from store.store import Store
 
 if TYPE_CHECKING:
     from store.documents.node import Node
 
-Row = tuple[str, ...]
+Row = tuple[str | Text, ...]
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,26 @@ def _gib(n: int) -> str:
     return f"{n / 2**30:.1f}G" if n else "-"
 
 
+PHASE_STYLE = {"Running": "green"}
+
+
+def _phase(phase: str) -> Text:
+    busy = phase in ("Installing", "Updating", "Upgrading", "BackingUp", "Restoring", "Terminating")
+    return Text(
+        phase,
+        style="red"
+        if phase.endswith("Failed")
+        else "yellow"
+        if busy
+        else PHASE_STYLE.get(phase, ""),
+    )
+
+
 def _cluster_rows(store: Store) -> list[Row]:
     return [
         (
             c.name,
-            c.status.phase.value,
+            _phase(c.status.phase.value),
             c.status.kubernetes_version or c.spec.kubernetes_version,
             f"{len(c.spec.masters)}/{len(c.spec.workers)}",
             c.spec.region,
