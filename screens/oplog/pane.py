@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from collections import deque
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class NodePane(Log):
         self.raw: deque[str] = deque(maxlen=MAX_LINES)
         self.ingested = 0  # lines read from the file so far (the pane keeps the last MAX_LINES)
         self.timestamps = timestamps
+        self.wrap = False
         self.term = ""
         self.border_title = node
 
@@ -52,6 +54,24 @@ class NodePane(Log):
             return line
         parts = line.split(" ", 2)
         return parts[2] if len(parts) == 3 else line
+
+    def _display(self, lines: list[str]) -> list[str]:
+        """Lines as the pane shows them: without timestamps unless asked, wrapped if asked."""
+        shown = [self._shown(line) for line in lines]
+        if not self.wrap:
+            return shown
+        width = max(20, self.scrollable_content_region.width - 1)
+        out: list[str] = []
+        for line in shown:
+            out += textwrap.wrap(line, width, replace_whitespace=False, drop_whitespace=False) or [
+                ""
+            ]
+        return out
+
+    def set_wrap(self, on: bool) -> None:
+        self.wrap = on
+        self.clear()
+        self.write_lines(self._display(list(self.raw)))
 
     def poll(self) -> int:
         """Take what was appended to the file since the last poll; return the new line count.
@@ -84,7 +104,7 @@ class NodePane(Log):
         if count > len(lines):
             self.skipped = True
         self.raw.extend(lines)
-        self.write_lines([self._shown(line) for line in lines])
+        self.write_lines(self._display(lines))
         return count
 
     def _refill(self) -> None:
@@ -96,12 +116,12 @@ class NodePane(Log):
         self.raw.clear()
         self.raw.extend(lines)
         self.clear()
-        self.write_lines([self._shown(line) for line in lines])
+        self.write_lines(self._display(lines))
 
     def set_timestamps(self, on: bool) -> None:
         self.timestamps = on
         self.clear()
-        self.write_lines([self._shown(line) for line in self.raw])
+        self.write_lines(self._display(list(self.raw)))
 
     def set_search(self, term: str) -> None:
         self.term = term

@@ -52,6 +52,7 @@ class OperationLogScreen(Screen[None]):
         Binding("tab", "next_pane", "Next pane", id="oplog.next-pane", show=False),
         Binding("f", "follow", "Follow", id="oplog.follow", tooltip="Follow the end of the logs"),
         Binding("t", "timestamps", "Timestamps", id="oplog.timestamps"),
+        Binding("w", "wrap", "Wrap", id="oplog.wrap", tooltip="Wrap long lines"),
         Binding("slash", "search", "Search", id="oplog.search"),
         Binding("n", "find(True)", "Next match", id="oplog.next", show=False),
         Binding("N", "find(False)", "Previous match", id="oplog.previous", show=False),
@@ -68,6 +69,7 @@ class OperationLogScreen(Screen[None]):
         self.step_index = -1
         self.follow = True
         self.timestamps = False
+        self.wrap = False
         self.tick = 0
         self._shown_labels: dict[int, str] = {}
 
@@ -160,6 +162,8 @@ class OperationLogScreen(Screen[None]):
             NodePane(n, log_path(op_dir, index, step.name, n), timestamps=self.timestamps)
             for n in nodes
         ]
+        for pane in panes:
+            pane.wrap = self.wrap
         grid.set_class(len(panes) == 1, "-one")
         grid.mount_all(panes)
         self.call_after_refresh(self._poll)
@@ -239,6 +243,11 @@ class OperationLogScreen(Screen[None]):
         self.timestamps = not self.timestamps
         for pane in self.panes():
             pane.set_timestamps(self.timestamps)
+
+    def action_wrap(self) -> None:
+        self.wrap = not self.wrap
+        for pane in self.panes():
+            pane.set_wrap(self.wrap)
 
     def action_search(self) -> None:
         self.add_class("-searching")

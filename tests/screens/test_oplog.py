@@ -103,13 +103,22 @@ async def test_a_failed_operation(tmp_path: Path, ssh_server: SSHServer) -> None
         await pilot.press("t")
         assert pane.lines[0].endswith("out hello from a") and pane.lines[0][:4].isdigit()
         await pilot.press("t")
+        long_line = "x" * 300
+        with open(pane.path, "a") as f:  # a line longer than the pane is wide
+            f.write(f"2026-11-26T09:30:00.000Z out {long_line}\n")
+        await wait_until(pilot, lambda: long_line in pane.lines)
+        await pilot.press("w")
+        assert long_line not in pane.lines and "".join(pane.lines).count("x") == 300
+        assert max(len(line) for line in pane.lines) < 300
+        await pilot.press("w")
+        assert long_line in pane.lines
         await pilot.press("slash", *"needle", "enter")
         assert pane.term == "needle" and pane.highlight
         await pilot.press("escape")
         pane.focus()
         await pilot.press("s")
         saved = store.data_dir / "exports" / f"{op.id}-01-hello-a.log"
-        assert saved.read_text() == "hello from a\nneedle-a\n"
+        assert saved.read_text() == f"hello from a\nneedle-a\n{long_line}\n"
         await pilot.press("escape")
         assert not isinstance(app.screen, OperationLogScreen)
 
