@@ -113,12 +113,17 @@ class ConfigStep(WizardStep):
         self._fill_runtimes()
 
     def _fill_runtimes(self, wanted: str = "") -> None:
+        """The runtimes this version allows; a choice it no longer allows stays selected, marked,
+        so the step says why it cannot go on instead of changing it behind the operator's back."""
         version = self.version()
         runtimes = [r for r in ("containerd", "docker") if catalog.runtime_allowed(version, r)]
         select = self.query_one("#in-runtime", Select)
         current = wanted or (select.value if isinstance(select.value, str) else "")
-        select.set_options([(r, r) for r in runtimes])
-        select.value = current if current in runtimes else catalog.default_runtime(version)
+        options = [(r, r) for r in runtimes]
+        if current and current not in runtimes:
+            options.append((f"{current} (not supported with {version})", current))
+        select.set_options(options)
+        select.value = current or catalog.default_runtime(version)
 
     def version(self) -> str:
         value = self.query_one("#in-version", Select).value

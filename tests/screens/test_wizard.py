@@ -82,9 +82,15 @@ async def test_inline_errors_stop_each_step(tmp_path: Path) -> None:
         runtime.value = "docker"
         config.query_one("#in-version", Select).value = "v1.28.15"
         await pilot.pause()
-        assert (
-            config.query_one("#in-runtime", Select).value == "containerd"
-        )  # docker withdrawn for v1.24+
+        assert runtime.value == "docker"  # kept, marked, and refused with a reason
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen.index == 2
+        assert "docker is not supported from Kubernetes v1.24 (dockershim was removed)" in errors(
+            screen
+        )
+        runtime.value = "containerd"
+        await pilot.pause()
         await pilot.press("ctrl+b")  # back and forth keeps what was chosen
         await pilot.pause()
         await pilot.press("ctrl+n")
