@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from screens.sections.specs import SectionSpec
 from store.errors import StoreError
@@ -38,7 +38,6 @@ class ListSection(Vertical):
         self.store = store
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: any part of any column", id="list-filter")
         yield Static(self.spec.title, classes="section-title")
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_columns(*self.spec.columns)
@@ -83,7 +82,14 @@ class ListSection(Vertical):
         """Show the rows again after the filter changed."""
         self.reload()
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
+        # Built on first use: an Input costs start-up time on the first screen.
+        from textual.widgets import Input
+
+        if not self.query("#list-filter"):
+            await self.mount(
+                Input(placeholder="filter: any part of any column", id="list-filter"), before=0
+            )
         self.add_class("-filtering")
         self.query_one("#list-filter", Input).focus()
 
@@ -93,20 +99,22 @@ class ListSection(Vertical):
         return True
 
     def action_clear_filter(self) -> None:
+        from textual.widgets import Input
+
         self.query_one("#list-filter", Input).value = ""
         self.filter_text = ""
         self.remove_class("-filtering")
         self.refresh_rows()
         self.table.focus()
 
-    @on(Input.Changed, "#list-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self.refresh_rows()
+    def on_input_changed(self, event: Any) -> None:
+        if event.input.id == "list-filter":
+            self.filter_text = event.value.strip()
+            self.refresh_rows()
 
-    @on(Input.Submitted, "#list-filter")
-    def _filter_done(self) -> None:
-        self.table.focus()
+    def on_input_submitted(self, event: Any) -> None:
+        if event.input.id == "list-filter":
+            self.table.focus()
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -10,7 +10,7 @@ from engine import resource_package as rp
 from kctui.app import make_app
 from screens.dialogs import ConfirmScreen
 from screens.main import MainScreen
-from screens.sections.kept import PushScreen, RegistryForm, TextScreen
+from screens.sections.kept_forms import PushScreen, RegistryForm, TextScreen
 from screens.wizard.screen import NameScreen
 from store.documents.cluster import ClusterSpec
 from store.documents.template import Template

@@ -1,0 +1,205 @@
+"""The forms and viewers of the templates, registries and resources lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.syntax import Syntax
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
+
+if TYPE_CHECKING:
+    from store.store import Store
+
+
+class TextScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    TextScreen { align: center middle; }
+    TextScreen > VerticalScroll { width: 90%; height: 85%; border: round $accent; background: $surface; }
+    """
+    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="text.close")]
+
+    def __init__(self, title: str, text: str, lexer: str = "yaml") -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.lexer = lexer
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self.title_text, classes="section-title")
+            yield Static(Syntax(self.text, self.lexer, theme="ansi_dark"))
+
+
+class RegistryForm(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    RegistryForm { align: center middle; }
+    RegistryForm > VerticalScroll { width: 72; max-width: 100%; height: 85%; border: round $accent;
+        background: $surface; padding: 0 1; }
+    RegistryForm #registry-error { color: $text-error; height: auto; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Add", id="registry.save"),
+        Binding("escape", "dismiss(False)", "Cancel", id="registry.cancel"),
+    ]
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(
+                "Add an image registry (ctrl+s adds, esc cancels)", classes="section-title"
+            )
+            for label, field_id, secret in (
+                ("Name *", "name", False),
+                ("Host[:port] *", "host", False),
+                ("CA certificate file (PEM)", "ca", False),
+                ("User", "user", False),
+                ("Password", "password", True),
+            ):
+                yield Label(label)
+                yield Input(id=f"registry-{field_id}", password=secret)
+            yield Label("Scheme")
+            yield Select(
+                [("https", "https"), ("http", "http")],
+                value="https",
+                allow_blank=False,
+                id="registry-scheme",
+            )
+            yield Label("Skip TLS verification")
+            yield Switch(id="registry-skip")
+            yield Static("", id="registry-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#registry-name", Input).focus()
+
+    def _v(self, field_id: str) -> str:
+        return self.query_one(f"#registry-{field_id}", Input).value.strip()
+
+    def action_save(self) -> None:
+        import re
+
+        from store.documents.registry import Registry
+
+        name, host, ca_path = self._v("name"), self._v("host"), self._v("ca")
+        problems = []
+        if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", name):
+            problems.append(f"name {name!r}: use lowercase letters, digits and '-'")
+        elif self.store.registries.exists(name):
+            problems.append(f"name {name!r}: a registry with that name exists")
+        if not re.match(r"^[A-Za-z0-9.-]+(:\d{1,5})?$", host):
+            problems.append(f"host {host!r}: give HOST or HOST:PORT, without a scheme")
+        ca = ""
+        if ca_path:
+            try:
+                ca = Path(ca_path).expanduser().read_text()
+            except OSError as e:
+                problems.append(f"CA file {ca_path}: {e.strerror}")
+            if ca and "BEGIN CERTIFICATE" not in ca:
+                problems.append(f"CA file {ca_path}: not a PEM certificate")
+        if problems:
+            self.query_one("#registry-error", Static).update("\n".join(problems))
+            return
+        scheme = self.query_one("#registry-scheme", Select).value
+        password = self.query_one("#registry-password", Input).value
+        self.store.registries.add(
+            Registry(
+                name=name,
+                host=host,
+                scheme=scheme if scheme == "http" else "https",
+                skip_verify=self.query_one("#registry-skip", Switch).value,
+                ca_pem=ca,
+                username=self._v("user"),
+                password=password or None,
+            )
+        )
+        self.dismiss(True)
+
+
+class PushScreen(ModalScreen[str | None]):
+    """Push a package from a file path: verified, then copied, with a progress bar."""
+
+    DEFAULT_CSS = """
+    PushScreen { align: center middle; }
+    PushScreen > VerticalScroll { width: 80; max-width: 100%; height: auto; max-height: 80%; border: round $accent;
+        background: $surface; padding: 1 2; }
+    PushScreen #push-status { height: auto; }
+    PushScreen #push-status.-error { color: $text-error; }
+    """
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="push.cancel")]
+
+    @dataclass
+    class Progress(Message):
+        done: int
+        total: int
+
+    @dataclass
+    class Finished(Message):
+        package: str
+        error: str
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("Push a resource package: its path, then enter", classes="section-title")
+            yield Input(placeholder="/path/to/name-version-arch.tar.gz", id="push-path")
+            yield ProgressBar(total=100, id="push-progress")
+            yield Static("", id="push-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#push-path", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#push-status", Static).update("Verifying...")
+        self.push(Path(event.value.strip()).expanduser())
+
+    @work(thread=True, exclusive=True, group="push", exit_on_error=False)
+    def push(self, path: Path) -> None:
+        from engine.resource_package import PackageError, read
+
+        try:
+            pkg = read(path)
+        except PackageError as e:
+            self.post_message(self.Finished("", f"{e}; nothing was stored"))
+            return
+        if self.store.resources.exists(pkg.id):
+            self.post_message(self.Finished("", f"{pkg.id} is already pushed"))
+            return
+        directory = self.store.resources_dir
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = directory / f".{pkg.archive}.partial"
+        total = path.stat().st_size
+        done = 0
+        with open(path, "rb") as src, open(partial, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+                done += len(chunk)
+                self.post_message(self.Progress(done, total))
+        partial.replace(directory / pkg.archive)
+        self.store.resources.add(pkg)
+        self.post_message(self.Finished(pkg.id, ""))
+
+    def on_push_screen_progress(self, message: Progress) -> None:
+        self.query_one("#push-progress", ProgressBar).update(
+            total=message.total, progress=message.done
+        )
+
+    def on_push_screen_finished(self, message: Finished) -> None:
+        status = self.query_one("#push-status", Static)
+        if message.error:
+            status.update(message.error)
+            status.add_class("-error")
+            return
+        self.dismiss(message.package)
