@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import hashlib
 import secrets
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -44,8 +46,16 @@ class Target:
     user: str
 
 
+def user_ssh_config() -> list[str]:
+    """~/.ssh/config when readable: what asyncssh.connect loads by itself."""
+    path = Path("~", ".ssh", "config").expanduser()
+    return [str(path)] if os.access(path, os.R_OK) else []
+
+
 def resolve(node: Node) -> Target:
-    options = asyncssh.SSHClientConnectionOptions(host=node.address, known_hosts=None)
+    options = asyncssh.SSHClientConnectionOptions(
+        host=node.address, known_hosts=None, config=user_ssh_config()
+    )
     config = options.config
     port = node.port or int(str(config.get("Port", 22) or 22))
     user = node.user or str(config.get("User", "") or "") or "root"

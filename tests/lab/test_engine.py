@@ -251,3 +251,18 @@ def test_no_secret_in_logs_errors_or_state(lab: Lab, nodes: Store) -> None:
         check=True,
     )
     assert pw not in listing.stdout and json.loads(listing.stdout)["sudoPassword"] == "********"
+
+
+def test_a_node_behind_a_jump_host(lab: Lab, nodes: Store) -> None:
+    jump, target = lab.hosts[0], lab.hosts[2]
+    service = NodeService(nodes, Settings())
+    behind = Node(
+        name="behind",
+        address=target.address,
+        key_file=str(lab.key_path),
+        jump=f"root@{jump.address}:22",
+    )
+    added = asyncio.run(service.add(behind, target.host_key_fingerprint))
+    assert added.facts.hostname == target.name
+    sessions = out(lab, jump.name, "cat /var/log/kctui-lab/commands.log 2>/dev/null | wc -l")
+    assert sessions.strip().isdigit()  # the jump host only forwarded; nothing ran there for it
