@@ -61,10 +61,8 @@ t0 = time.perf_counter()
 """
     + FIRST_FRAME_HOOK
     + """
-from kctui.cli.main import build_parser, build_tui
-from kctui.cli.context import Context
-args = build_parser().parse_args(["--data-dir", sys.argv[1]])
-app = build_tui(Context(args.data_dir))
+from kctui.cli.main import build_tui, tui_context
+app = build_tui(tui_context(["--data-dir", sys.argv[1]]))
 app.run(headless=True, size=(80, 24), auto_pilot=first_frame)
 """
 )

@@ -43,7 +43,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def tui_context(argv: Sequence[str]) -> Context | None:
+    """The context when the arguments only open the TUI: no need to build every command's parser
+    (it costs start-up time)."""
+    quick = argparse.ArgumentParser(add_help=False, parents=[GLOBAL_OPTIONS])
+    known, rest = quick.parse_known_args(list(argv))
+    return None if rest else Context(getattr(known, "data_dir", None))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    ctx = tui_context(argv)
+    if ctx is not None:
+        try:
+            return run_tui(ctx)
+        except (CliError, StoreError) as e:
+            print(f"kctui: error: {e}", file=sys.stderr)
+            return 1
+        finally:
+            ctx.close()
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = Context(data_dir_arg=getattr(args, "data_dir", None))

@@ -95,3 +95,13 @@ def test_heavy_libraries_are_not_imported_at_start() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_only_global_options_open_the_tui_without_building_every_command(tmp_path: Path) -> None:
+    from kctui.cli.main import tui_context
+
+    assert tui_context([]) is not None
+    ctx = tui_context(["--data-dir", str(tmp_path / "d")])
+    assert ctx is not None and ctx.data_dir == tmp_path / "d"
+    for argv in (["info"], ["--version"], ["--help"], ["node", "list"], ["--bogus"]):
+        assert tui_context(argv) is None, argv
