@@ -93,6 +93,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(404, {"message": f"no route {method} {url.path}"})
         except OSError as e:
             return self._send(503, {"message": f"etcd unavailable: {e}"})
+        except Exception as e:  # a reply with the reason beats a dropped connection
+            return self._send(500, {"message": f"{type(e).__name__}: {e}"})
 
     def do_GET(self):
         self._route("GET")

@@ -73,7 +73,9 @@ def issue(base, ca, cn, orgs=(), sans=(), server=False, client=True, days=DAYS):
             ca + ".crt",
             "-CAkey",
             ca + ".key",
-            "-CAcreateserial",
+            # A random serial, as kubeadm uses: a shared serial file races when nodes join at once.
+            "-set_serial",
+            str(int.from_bytes(os.urandom(8), "big") >> 1),
             "-days",
             str(days),
             "-extfile",
