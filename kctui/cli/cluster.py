@@ -49,6 +49,11 @@ def register(sub: Any) -> None:
     p.add_argument("name")
     p.set_defaults(handler=run_export)
 
+    p = add_command(verbs, "set", "change a cluster's settings: its backup point")
+    p.add_argument("name")
+    p.add_argument("--backup-point", required=True, metavar="POINT", help="'' detaches")
+    p.set_defaults(handler=run_set)
+
     p = add_command(verbs, "kubectl", "run one kubectl command on a control-plane node")
     p.add_argument("name")
     p.add_argument("args", nargs=argparse.REMAINDER, help="kubectl arguments (after --)")
@@ -331,3 +336,18 @@ def run_kubectl(ctx: Context, args: argparse.Namespace) -> int:
     if err:
         print(err, file=sys.stderr)
     return code
+
+
+@_errors
+def run_set(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.backup_points import BackupPointError, BackupPointService
+
+    ctx.store.clusters.get(args.name)
+    if args.backup_point:
+        ctx.store.backup_points.get(args.backup_point)
+    try:
+        BackupPointService(ctx.store, ctx.settings).attach(args.name, args.backup_point)
+    except BackupPointError as e:
+        raise CliError(str(e)) from None
+    print(f"{args.name}: backup point {args.backup_point or 'none'}")
+    return 0

@@ -25,6 +25,7 @@ GROUP_MODULES: tuple[str, ...] = (
     "kctui.cli.resource",
     "kctui.cli.registry",
     "kctui.cli.template",
+    "kctui.cli.backup_point",
     "kctui.cli.lab",
 )
 

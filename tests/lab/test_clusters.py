@@ -127,6 +127,30 @@ def check_common(lab: Lab, data: Path, name: str, masters: list[str]) -> None:
     )
 
 
+def check_fs_backup_point(lab: Lab, data: Path) -> None:
+    """An fs backup point attaches to alpha only once its path exists on the control plane."""
+    master = lab.hosts[0].name
+    path = "/var/backups/kctui-etcd"
+    assert kctui(data, "backup-point", "add", "rack3", "--fs", path).returncode == 0
+    missing = kctui(data, "cluster", "set", "alpha", "--backup-point", "rack3")
+    assert missing.returncode == 1
+    assert f"{master}: {path} does not exist" in missing.stderr
+    assert json.loads(kctui(data, "cluster", "show", "alpha", "--json").stdout)["spec"].get(
+        "backupPoint", ""
+    ) in ("", None)
+
+    ssh(lab, master, f"mkdir -p {path}")
+    attached = kctui(data, "cluster", "set", "alpha", "--backup-point", "rack3")
+    assert attached.returncode == 0, attached.stderr
+    spec = json.loads(kctui(data, "cluster", "show", "alpha", "--json").stdout)["spec"]
+    assert spec["backupPoint"] == "rack3"
+    used = kctui(data, "backup-point", "delete", "rack3", "--yes")
+    assert used.returncode == 1 and "used by cluster(s) alpha" in used.stderr
+
+    assert kctui(data, "cluster", "set", "alpha", "--backup-point", "").returncode == 0
+    assert kctui(data, "backup-point", "delete", "rack3", "--yes").returncode == 0
+
+
 def test_a_one_master_two_workers_ipip_nfs(small: tuple[Lab, Path], tmp_path: Path) -> None:
     lab, data = small
     h = [x.name for x in lab.hosts]
@@ -211,6 +235,7 @@ def test_a_one_master_two_workers_ipip_nfs(small: tuple[Lab, Path], tmp_path: Pa
     assert (
         listed.returncode == 0 and all(n in listed.stdout for n in h) and "Ready" in listed.stdout
     )
+    check_fs_backup_point(lab, data)
     assert kctui(data, "template", "save-cluster", "alpha", "ipip-nfs").returncode == 0
     assert "Overlay-IPIP-All" in kctui(data, "template", "show", "ipip-nfs").stdout
     assert kctui(data, "template", "rename", "ipip-nfs", "base").returncode == 0

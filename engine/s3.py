@@ -1,0 +1,84 @@
+"""S3 for backup points: a boto3 client from a point's settings (boto3 is loaded only here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from store.documents.backup import S3Target
+
+
+class S3Error(Exception):
+    """The S3 endpoint refused or could not be reached; the message says which and why."""
+
+
+def client(target: S3Target) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    verify: bool | str = True
+    if target.endpoint.startswith("http://"):
+        verify = False
+    elif target.ca_pem:
+        verify = _ca_file(target.ca_pem)
+    return boto3.client(
+        "s3",
+        endpoint_url=target.endpoint,
+        region_name=target.region,
+        aws_access_key_id=target.access_key,
+        aws_secret_access_key=target.secret_key.reveal(),
+        verify=verify,
+        config=Config(
+            connect_timeout=5,
+            read_timeout=30,
+            retries={"max_attempts": 2},
+            s3={"addressing_style": "path"},
+        ),
+    )
+
+
+def _ca_file(pem: str) -> str:
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
+    path = (
+        Path(tempfile.gettempdir())
+        / f"kctui-ca-{hashlib.sha256(pem.encode()).hexdigest()[:16]}.pem"
+    )
+    if not path.exists():
+        path.write_text(pem)
+    return str(path)
+
+
+def ensure_bucket(target: S3Target) -> bool:
+    """Check the credentials and create the bucket when missing; True if it was created."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    s3 = client(target)
+    try:
+        s3.head_bucket(Bucket=target.bucket)
+        return False
+    except ClientError as e:
+        code = str(e.response.get("Error", {}).get("Code", ""))
+        if code not in ("404", "NoSuchBucket", "NotFound"):
+            raise S3Error(
+                f"S3 at {target.endpoint} refused bucket {target.bucket} ({code}); check the access key and secret key"
+            ) from None
+    except BotoCoreError as e:
+        raise S3Error(f"cannot reach S3 at {target.endpoint}: {e}") from None
+    try:
+        if target.region and target.region != "us-east-1":
+            s3.create_bucket(
+                Bucket=target.bucket,
+                CreateBucketConfiguration={"LocationConstraint": target.region},
+            )
+        else:
+            s3.create_bucket(Bucket=target.bucket)
+    except ClientError as e:
+        code = str(e.response.get("Error", {}).get("Code", ""))
+        raise S3Error(
+            f"S3 at {target.endpoint} could not create bucket {target.bucket} ({code})"
+        ) from None
+    except BotoCoreError as e:
+        raise S3Error(f"cannot reach S3 at {target.endpoint}: {e}") from None
+    return True
