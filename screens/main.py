@@ -62,6 +62,10 @@ class MainScreen(Screen[None]):
             return TemplatesSection(spec, self.store, self.settings)
         if spec.id == "registries":
             return RegistriesSection(spec, self.store)
+        if spec.id == "backup-points":
+            from screens.sections.backup_points import BackupPointsSection
+
+            return BackupPointsSection(spec, self.store, self.settings)
         if spec.id == "resources":
             return ResourcesSection(spec, self.store)
         if spec.id == "operations":
