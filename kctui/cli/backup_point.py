@@ -82,6 +82,20 @@ def _secret() -> str:
     return secret
 
 
+def _ca(path: Path) -> str:
+    try:
+        pem = path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise CliError(
+            f"--ca {path}: cannot read it ({e}); give the endpoint's CA certificate file"
+        ) from None
+    if "BEGIN CERTIFICATE" not in pem:
+        raise CliError(
+            f"--ca {path}: not a PEM certificate; give the endpoint's CA certificate file"
+        )
+    return pem
+
+
 @_errors
 def run_add(ctx: Context, args: argparse.Namespace) -> int:
     from store.documents.backup import BackupPoint, S3Target
@@ -98,7 +112,7 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
         endpoint = args.endpoint
         if args.no_tls and endpoint.startswith("https://"):
             endpoint = "http://" + endpoint[len("https://") :]
-        ca = args.ca.read_text() if args.ca else ""
+        ca = _ca(args.ca) if args.ca else ""
         target = S3Target(
             endpoint=endpoint,
             bucket=args.bucket,

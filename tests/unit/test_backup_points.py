@@ -126,6 +126,10 @@ class socket_port:
          "", "--s3 needs --secret-key-stdin"),
         (("p", "--s3", "--endpoint", "http://127.0.0.1:9", "--bucket", "bk", "--access-key", "a",
           "--secret-key-stdin"), "", "--secret-key-stdin: no secret key on standard input"),
+        (("p", "--s3", "--endpoint", "https://127.0.0.1:9", "--bucket", "bk", "--access-key", "a",
+          "--secret-key-stdin", "--ca", "/nonexistent/ca.pem"), "s\n", "--ca /nonexistent/ca.pem: cannot read it"),
+        (("p", "--s3", "--endpoint", "https://127.0.0.1:9", "--bucket", "bk", "--access-key", "a",
+          "--secret-key-stdin", "--ca", "/etc/os-release"), "s\n", "--ca /etc/os-release: not a PEM certificate"),
     ],
 )  # fmt: skip
 def test_bad_input_names_the_field(
