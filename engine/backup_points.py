@@ -6,6 +6,7 @@ import asyncio
 import re
 import shlex
 
+from engine.errors import RefusedError
 from engine.redact import Redactor
 from engine.s3 import S3Error, ensure_bucket
 from engine.ssh.connection import SSHError, connect
@@ -20,7 +21,7 @@ BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 ENDPOINT_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?/?$")
 
 
-class BackupPointError(Exception):
+class BackupPointError(RefusedError):
     """The operation on a backup point is refused; the message names the field and the fix."""
 
 

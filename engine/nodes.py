@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from engine import facts
+from engine.errors import RefusedError
 from engine.redact import Redactor
 from engine.ssh.connection import NodeConnection, SSHError, connect, resolve
 from engine.ssh.hostkeys import HostKeyError, HostKeyUnknownError, KnownHosts
@@ -26,7 +27,7 @@ HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 JUMP_RE = re.compile(r"^([A-Za-z0-9._-]+@)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
 
 
-class NodeError(Exception):
+class NodeError(RefusedError):
     """A node cannot be added or used; the message names the field or node and the fix."""
 
 

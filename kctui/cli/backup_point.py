@@ -61,20 +61,6 @@ def _service(ctx: Context) -> Any:
     return BackupPointService(ctx.store, ctx.settings)
 
 
-def _errors(fn: Any) -> Any:
-    def wrapped(ctx: Context, args: argparse.Namespace) -> int:
-        from engine.backup_points import BackupPointError
-        from store.errors import NotFoundError
-
-        try:
-            code: int = fn(ctx, args)
-            return code
-        except (BackupPointError, NotFoundError) as e:
-            raise CliError(str(e)) from None
-
-    return wrapped
-
-
 def _secret() -> str:
     secret = sys.stdin.readline().rstrip("\n")
     if not secret:
@@ -96,7 +82,6 @@ def _ca(path: Path) -> str:
     return pem
 
 
-@_errors
 def run_add(ctx: Context, args: argparse.Namespace) -> int:
     from store.documents.backup import BackupPoint, S3Target
 
@@ -134,7 +119,6 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
     points = ctx.store.backup_points.list()
     if args.json:
@@ -155,7 +139,6 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_show(ctx: Context, args: argparse.Namespace) -> int:
     import yaml
 
@@ -167,7 +150,6 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_edit(ctx: Context, args: argparse.Namespace) -> int:
     secret = _secret() if args.secret_key_stdin else None
     point = _service(ctx).edit(args.name, args.description, args.access_key, secret)
@@ -175,7 +157,6 @@ def run_edit(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_delete(ctx: Context, args: argparse.Namespace) -> int:
     if not args.yes:
         raise CliError(f"deleting backup point {args.name} needs --yes")

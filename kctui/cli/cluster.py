@@ -340,14 +340,11 @@ def run_kubectl(ctx: Context, args: argparse.Namespace) -> int:
 
 @_errors
 def run_set(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.backup_points import BackupPointError, BackupPointService
+    from engine.backup_points import BackupPointService
 
     ctx.store.clusters.get(args.name)
     if args.backup_point:
         ctx.store.backup_points.get(args.backup_point)
-    try:
-        BackupPointService(ctx.store, ctx.settings).attach(args.name, args.backup_point)
-    except BackupPointError as e:
-        raise CliError(str(e)) from None
+    BackupPointService(ctx.store, ctx.settings).attach(args.name, args.backup_point)
     print(f"{args.name}: backup point {args.backup_point or 'none'}")
     return 0

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from engine.errors import RefusedError
 from kctui import __version__
 from kctui.cli.common import GLOBAL_OPTIONS
 from kctui.cli.context import CliError, Context
@@ -75,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as e:
         print(f"kctui: error: {e}", file=sys.stderr)
         return e.exit_code
-    except StoreError as e:
+    except (StoreError, RefusedError) as e:
         print(f"kctui: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -87,20 +87,6 @@ def _service(ctx: Context) -> Any:
     return NodeService(ctx.store, ctx.settings)
 
 
-def _errors(fn: Any) -> Any:
-    def wrapped(ctx: Context, args: argparse.Namespace) -> int:
-        from engine.nodes import NodeError
-        from store.errors import NotFoundError
-
-        try:
-            code: int = fn(ctx, args)
-            return code
-        except (NodeError, NotFoundError) as e:
-            raise CliError(str(e)) from None
-
-    return wrapped
-
-
 def _stdin_lines(count: int) -> list[str]:
     lines = [sys.stdin.readline().rstrip("\n") for _ in range(count)]
     if any(not line for line in lines):
@@ -125,7 +111,6 @@ def node_json(node: Any) -> dict[str, Any]:
     return data
 
 
-@_errors
 def run_add(ctx: Context, args: argparse.Namespace) -> int:
     from engine.nodes import default_name
     from store.documents.node import Node
@@ -168,7 +153,6 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_import(ctx: Context, args: argparse.Namespace) -> int:
     from engine.node_import import parse
 
@@ -216,7 +200,6 @@ def _row(n: Any) -> tuple[str, ...]:
 HEADERS = ["NAME", "ADDRESS", "REGION", "STATUS", "OS", "ARCH", "CPU", "MEMORY", "CLUSTER"]
 
 
-@_errors
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
     nodes = ctx.store.nodes.list(lambda n: not args.region or n.region == args.region)
     if args.json:
@@ -226,7 +209,6 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_show(ctx: Context, args: argparse.Namespace) -> int:
     node = ctx.store.nodes.get(args.node)
     if args.json:
@@ -238,7 +220,6 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_probe(ctx: Context, args: argparse.Namespace) -> int:
     nodes = asyncio.run(_service(ctx).probe(args.nodes))
     if args.json:
@@ -251,14 +232,12 @@ def run_probe(ctx: Context, args: argparse.Namespace) -> int:
     return 0 if all(n.status.value == "online" for n in nodes) else 1
 
 
-@_errors
 def run_enable(ctx: Context, args: argparse.Namespace) -> int:
     node = _service(ctx).set_enabled(args.node, args.enabled)
     print(f"{node.name} is {'enabled' if node.enabled else 'disabled'}")
     return 0
 
 
-@_errors
 def run_remove(ctx: Context, args: argparse.Namespace) -> int:
     if not args.yes:
         raise CliError(f"removing {args.node} needs --yes")
@@ -267,7 +246,6 @@ def run_remove(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_trust(ctx: Context, args: argparse.Namespace) -> int:
     service = _service(ctx)
     node = ctx.store.nodes.get(args.node)
@@ -279,7 +257,6 @@ def run_trust(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_ssh(ctx: Context, args: argparse.Namespace) -> int:
     from engine.ssh.terminal import ssh_argv
 
@@ -288,7 +265,6 @@ def run_ssh(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_regions(ctx: Context, args: argparse.Namespace) -> int:
     nodes = ctx.store.nodes.list()
     names = {r.name for r in ctx.store.regions.list()} | {n.region for n in nodes}
