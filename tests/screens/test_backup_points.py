@@ -34,6 +34,14 @@ def error(screen: object) -> str:
     return str(screen.query_one("#bp-error", Static).render())  # type: ignore[attr-defined]
 
 
+async def until_main(app: object, pilot: object) -> None:
+    """The form dismisses itself when its worker succeeds (cancelling that finished worker)."""
+    for _ in range(200):
+        if isinstance(app.screen, MainScreen):  # type: ignore[attr-defined]
+            return
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+
+
 def rows(app: object) -> list[str]:
     table = app.screen.current().table  # type: ignore[attr-defined]
     return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
@@ -67,8 +75,7 @@ async def test_add_show_and_delete_backup_points(tmp_path: Path, s3_url: str) ->
 
         fill(form, endpoint=s3_url)
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await until_main(app, pilot)
         assert isinstance(app.screen, MainScreen) and rows(app) == ["offsite"]
         s3 = boto3.client(
             "s3",
@@ -90,8 +97,7 @@ async def test_add_show_and_delete_backup_points(tmp_path: Path, s3_url: str) ->
         await pilot.pause()
         fill(app.screen, description="off-site copies", secret="rotated-secret-42")
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await until_main(app, pilot)
         assert isinstance(app.screen, MainScreen)
         point = store.backup_points.get("offsite")
         assert point.description == "off-site copies" and point.s3 is not None
