@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from store.documents.operation import Operation, Step
+from store.settings import Settings
 from store.store import Store
+
+if TYPE_CHECKING:
+    from engine.ssh.pool import SSHPool
 
 Emit = Callable[[str, str], None]
 
@@ -17,6 +22,8 @@ class Context:
     op: Operation
     step: Step
     emit: Emit
+    pool: SSHPool
+    settings: Settings
 
 
 LocalAction = Callable[[Context], Awaitable[int]]
@@ -33,6 +40,7 @@ def register(name: str) -> Callable[[LocalAction], LocalAction]:
 
 async def run(call: str, ctx: Context) -> int:
     if call not in REGISTRY and "." not in call:
+        import engine.backup_actions
         import engine.cluster_actions  # noqa: F401 - registers the cluster steps
     action = REGISTRY.get(call)
     if action is None:

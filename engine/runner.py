@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine import local_actions
+from engine.errors import RefusedError
 from engine.events import EventBus, LogLines, OperationChanged, StepChanged, TaskChanged
 from engine.locks import OwnerLock, running_for_cluster
 from engine.redact import Redactor
@@ -35,7 +36,7 @@ PRELUDE = "trap 'echo \"kctui: command failed (exit $?): $BASH_COMMAND\" >&2' ER
 FLUSH_EVERY = 0.05
 
 
-class OperationError(Exception):
+class OperationError(RefusedError):
     """The operation cannot start; the message says why."""
 
 
@@ -134,7 +135,7 @@ class Runner:
         watcher = asyncio.create_task(self._watch_cancel(op_dir))
         try:
             for index, step in enumerate(op.steps):
-                if step.status in (TaskStatus.SUCCEEDED, TaskStatus.SKIPPED):
+                if step.status in (TaskStatus.SUCCEEDED, TaskStatus.SKIPPED) or step.rescue:
                     continue
                 ok = await self._run_step(op, index, step, pool, redact, op_dir)
                 if self._cancelled:
@@ -151,6 +152,7 @@ class Runner:
                     break
             else:
                 op.status = OperationStatus.SUCCEEDED
+            await self._rescue(op, pool, redact, op_dir)
         finally:
             watcher.cancel()
             flusher.cancel()
@@ -163,6 +165,22 @@ class Runner:
             await asyncio.to_thread(self.store.operations.save, op)
             self.bus.publish(OperationChanged(op.id, op.status.value, op.error))
         return op
+
+    async def _rescue(self, op: Operation, pool: SSHPool, redact: Redactor, op_dir: Path) -> None:
+        """Rescue steps put things back after a failure or a cancel; otherwise they are skipped.
+        The operation keeps its failed or cancelled status either way."""
+        failed = op.status != OperationStatus.SUCCEEDED
+        self._cancelled = False
+        for index, step in enumerate(op.steps):
+            if not step.rescue or step.status != TaskStatus.PENDING:
+                continue
+            if not failed:
+                step.status = TaskStatus.SKIPPED
+                continue
+            if not await self._run_step(op, index, step, pool, redact, op_dir):
+                op.error += redact(f"; putting things back ({step.name}) also failed")
+                break
+        await self._persist(op, durable=True)
 
     async def _watch_cancel(self, op_dir: Path) -> None:
         marker = op_dir / CANCEL_FILE
@@ -300,7 +318,7 @@ class Runner:
         self, op: Operation, step: Step, node: str, pool: SSHPool, emit: local_actions.Emit
     ) -> int:
         if step.action == "local":
-            context = local_actions.Context(self.store, op, step, emit)
+            context = local_actions.Context(self.store, op, step, emit, pool, self.settings)
             return await local_actions.run(step.call, context)
         conn = await pool.get(node)
         if step.action == "shell":
@@ -359,7 +377,7 @@ def prepare_retry(op: Operation) -> Operation:
             "operation can be retried"
         )
     for step in op.steps:
-        if op.retry_mode == "restart":
+        if op.retry_mode == "restart" or step.rescue:
             step.status, step.tasks = TaskStatus.PENDING, []
             continue
         if step.status == TaskStatus.SUCCEEDED:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
 
 from store.documents.backup import S3Target
+
+MULTIPART = 64 * 1024 * 1024  # files above this go up in parts of this size
 
 
 class S3Error(Exception):
@@ -82,3 +86,64 @@ def ensure_bucket(target: S3Target) -> bool:
     except BotoCoreError as e:
         raise S3Error(f"cannot reach S3 at {target.endpoint}: {e}") from None
     return True
+
+
+def _fail(target: S3Target, what: str, e: Exception) -> S3Error:
+    from botocore.exceptions import ClientError
+
+    if isinstance(e, ClientError):
+        code = str(e.response.get("Error", {}).get("Code", ""))
+        return S3Error(f"S3 at {target.endpoint}: {what} failed ({code})")
+    return S3Error(f"S3 at {target.endpoint}: {what} failed: {e}")
+
+
+def upload(target: S3Target, path: Path, key: str, sha256: str, abort: threading.Event) -> int:
+    """Upload a file (multipart when large) and check the stored object; its size is returned.
+
+    Setting `abort` stops the transfer; a multipart upload cut short is aborted by boto3, so no
+    partial object is left.
+    """
+    from boto3.s3.transfer import TransferConfig
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    def progress(_sent: int) -> None:
+        if abort.is_set():
+            raise S3Error("upload cancelled")
+
+    s3 = client(target)
+    size = path.stat().st_size
+    try:
+        s3.upload_file(
+            str(path),
+            target.bucket,
+            key,
+            ExtraArgs={"Metadata": {"sha256": sha256}},
+            Config=TransferConfig(multipart_threshold=MULTIPART, multipart_chunksize=MULTIPART),
+            Callback=progress,
+        )
+        head = s3.head_object(Bucket=target.bucket, Key=key)
+    except (BotoCoreError, ClientError) as e:
+        raise _fail(target, f"upload of {key}", e) from None
+    stored = int(head["ContentLength"])
+    if stored != size or head.get("Metadata", {}).get("sha256") != sha256:
+        delete(target, key)
+        raise S3Error(f"S3 at {target.endpoint}: {key} was stored with {stored} of {size} bytes")
+    return stored
+
+
+def download(target: S3Target, key: str, path: Path) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client(target).download_file(target.bucket, key, str(path))
+    except (BotoCoreError, ClientError) as e:
+        raise _fail(target, f"download of {key}", e) from None
+
+
+def delete(target: S3Target, key: str) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client(target).delete_object(Bucket=target.bucket, Key=key)
+    except (BotoCoreError, ClientError) as e:
+        raise _fail(target, f"delete of {key}", e) from None

@@ -116,6 +116,11 @@ class Store:
     def kubeconfigs_dir(self) -> Path:
         return self.data_dir / "kubeconfigs"
 
+    @property
+    def staging_dir(self) -> Path:
+        """Snapshots in transit between a node and S3 (private, emptied after each transfer)."""
+        return ensure_private_dir(self.data_dir / "staging")
+
     def close(self) -> None:
         if "db" in self.__dict__:
             self.db.close()

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from kctui.lab import lab as labs
+from kctui.lab.register import register_nodes
 from kctui.lab.ssh import ssh_argv
 from kctui.lab.state import Lab
+from store.store import Store
 
 INSTALL = """set -e
 d=$(mktemp -d); tar -xzf - -C "$d"
@@ -91,3 +99,32 @@ apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 cgroupDriver: systemd
 """
+
+
+KCTUI = str(Path(sys.executable).parent / "kctui")
+
+
+def kctui(data: Path, *args: str, input: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [KCTUI, "--data-dir", str(data), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        input=input,
+        check=False,
+    )
+
+
+def prepared(
+    name: str, hosts: int, tmp: Path, packages: dict[str, Path]
+) -> Iterator[tuple[Lab, Path]]:
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root")
+    lab = labs.up(name, hosts)
+    data = tmp / "data"
+    register_nodes(lab, Store(data))
+    assert kctui(data, "node", "probe").returncode == 0
+    for path in packages.values():
+        assert kctui(data, "resource", "push", str(path)).returncode == 0
+    yield lab, data
+    labs.down(name)

@@ -260,26 +260,73 @@ class NodeConnection:
     async def upload(self, data: bytes, dest: str, mode: int = 0o644) -> str:
         """Put `data` at `dest` with `mode`: temp name, sha256 checked, renamed into place."""
         digest = hashlib.sha256(data).hexdigest()
+
+        async def write(sftp: asyncssh.SFTPClient, tmp: str) -> None:
+            async with sftp.open(tmp, "wb") as f:
+                await f.write(data)
+
+        await self._place(write, digest, dest, mode)
+        return digest
+
+    async def put_file(self, source: Path, dest: str, digest: str, mode: int = 0o600) -> None:
+        """Stream a local file to `dest` (any size), checked against its known sha256."""
+
+        async def write(sftp: asyncssh.SFTPClient, tmp: str) -> None:
+            await sftp.put(str(source), tmp)
+
+        await self._place(write, digest, dest, mode)
+
+    async def _place(
+        self,
+        write: Callable[[asyncssh.SFTPClient, str], Awaitable[None]],
+        digest: str,
+        dest: str,
+        mode: int,
+    ) -> None:
         root = (await self._sudo_mode()) == "root"
         parent = str(PurePosixPath(dest).parent)
         tmp_dir = parent if root else "/tmp"
         tmp = f"{tmp_dir}/.kctui-{secrets.token_hex(6)}.tmp"
         if root:
             await self.run(f"mkdir -p {shlex.quote(parent)}")
-        async with self.conn.start_sftp_client() as sftp, sftp.open(tmp, "wb") as f:
-            await f.write(data)
+        try:
+            async with self.conn.start_sftp_client() as sftp:
+                await write(sftp, tmp)
+        except BaseException:
+            await asyncio.shield(self.run(f"rm -f {shlex.quote(tmp)}"))
+            raise
         q = shlex.quote
         check = (
             f"echo {digest}'  '{q(tmp)} | sha256sum -c --quiet - || "
             f"{{ rm -f {q(tmp)}; echo 'checksum mismatch after upload' >&2; exit 1; }}\n"
             f"mkdir -p {q(parent)}\n"
+            f"chown root:root {q(tmp)}\n"
             f"chmod {mode:o} {q(tmp)}\n"
             f"mv -f {q(tmp)} {q(dest)}\n"
         )
         code, _, err = await self.run(check)
         if code != 0:
             raise SSHError(f"{self.node.name}: upload of {dest} failed: {err.strip()}")
-        return digest
+
+    async def get_file(self, source: str, dest: Path) -> None:
+        """Stream a node file (any size, read as root) to a local path."""
+        if (await self._sudo_mode()) == "root":
+            async with self.conn.start_sftp_client() as sftp:
+                await sftp.get(source, str(dest))
+            return
+        # SFTP reads as the login user: hand it a private copy for the length of the transfer.
+        q = shlex.quote
+        tmp = f"/tmp/.kctui-{secrets.token_hex(6)}.tmp"
+        code, _, err = await self.run(
+            f"install -m 600 -o {q(self.target.user)} {q(source)} {tmp}", time_limit=None
+        )
+        if code != 0:
+            raise SSHError(f"{self.node.name}: cannot read {source}: {err.strip()}")
+        try:
+            async with self.conn.start_sftp_client() as sftp:
+                await sftp.get(tmp, str(dest))
+        finally:
+            await asyncio.shield(self.run(f"rm -f {tmp}"))
 
     async def read_if_exists(self, path: str) -> bytes:
         """A node file's content, or b"" when it does not exist (read as root)."""

@@ -27,6 +27,7 @@ GROUP_MODULES: tuple[str, ...] = (
     "kctui.cli.registry",
     "kctui.cli.template",
     "kctui.cli.backup_point",
+    "kctui.cli.backup",
     "kctui.cli.lab",
 )
 

@@ -62,14 +62,16 @@ class Backup(Document):
     size: int = 0
     sha256: str = ""
     location: str = ""  # FS: path on the control-plane node; S3: object key
+    source_node: str = ""  # the control-plane node the snapshot was taken on
     schedule: str = ""  # the CronBackup that made it, if any
+    operation: str = ""  # the backup or restore operation running or last run on it
     error: str = ""
     completed_at: datetime | None = None
 
 
 class CronRun(Model):
-    at: datetime
-    result: Literal["succeeded", "failed", "skipped"]
+    at: datetime  # when it was due
+    result: Literal["succeeded", "failed", "skipped", "missed"]
     backup: str = ""
     message: str = ""
 
@@ -88,6 +90,9 @@ class CronBackup(Document):
     last_run: datetime | None = None
     next_run: datetime | None = None
     runs: list[CronRun] = Field(default_factory=list)  # newest last, bounded by the scheduler
+    # The scheduler process running this job, and until when its claim holds.
+    lease_owner: str = ""
+    lease_until: datetime | None = None
 
     @model_validator(mode="after")
     def _fields_match_type(self) -> CronBackup:

@@ -76,6 +76,8 @@ class Step(Model):
     retries: int = Field(default=0, ge=0)
     retry_backoff: float = 2.0
     ignore_errors: bool = False
+    # Runs only after an earlier step failed or was cancelled, to put things back.
+    rescue: bool = False
     concurrency: Literal["all", "one", "batch"] = "all"
     batch_size: int = Field(default=0, ge=0)
     captures: list[str] = Field(default_factory=list)  # output names this step sets

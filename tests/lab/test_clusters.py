@@ -15,39 +15,11 @@ import pytest
 import yaml
 
 from kctui.lab import lab as labs
-from kctui.lab.register import register_nodes
 from kctui.lab.state import Lab
 from store.store import Store
-from tests.labkit import ETCDCTL, out, ssh
+from tests.labkit import ETCDCTL, kctui, out, prepared, ssh
 
 pytestmark = pytest.mark.lab
-KCTUI = str(Path(sys.executable).parent / "kctui")
-
-
-def kctui(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [KCTUI, "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-
-
-def prepared(
-    name: str, hosts: int, tmp: Path, packages: dict[str, Path]
-) -> Iterator[tuple[Lab, Path]]:
-    if os.geteuid() != 0:
-        pytest.skip("the lab needs root")
-    lab = labs.up(name, hosts)
-    data = tmp / "data"
-    register_nodes(lab, Store(data))
-    assert kctui(data, "node", "probe").returncode == 0
-    for path in packages.values():
-        assert kctui(data, "resource", "push", str(path)).returncode == 0
-    yield lab, data
-    labs.down(name)
 
 
 @pytest.fixture(scope="module")

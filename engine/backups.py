@@ -1,0 +1,257 @@
+"""etcd backups of a cluster: take one, list, describe, delete, and restore one."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import shlex
+
+from engine import s3
+from engine.backup_points import BackupPointService
+from engine.errors import RefusedError
+from engine.events import EventBus
+from engine.locks import owner_alive
+from engine.planner.backup import plan_backup, plan_restore
+from engine.runner import Runner
+from engine.ssh.connection import SSHError, connect
+from engine.ssh.hostkeys import HostKeyError, KnownHosts
+from store.documents.backup import Backup, BackupState
+from store.documents.cluster import Cluster, ClusterPhase
+from store.documents.operation import Operation, OperationStatus
+from store.settings import Settings
+from store.store import Store
+
+NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$")
+DEFAULT_NAME = "manual"
+RESTORABLE = (ClusterPhase.RUNNING, ClusterPhase.RESTORE_FAILED)
+
+
+class BackupError(RefusedError):
+    """The backup or restore is refused; the message says why and what to do."""
+
+
+def node_set(cluster: Cluster) -> dict[str, str]:
+    return {n.ip: n.hostname for n in cluster.status.nodes}
+
+
+class BackupService:
+    def __init__(self, store: Store, settings: Settings, bus: EventBus | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.bus = bus
+
+    # -- reachability -------------------------------------------------------------------
+
+    async def _probe(self, node_name: str) -> str:
+        """ "" when the node answers over SSH, else why not."""
+        node = self.store.nodes.get(node_name)
+        try:
+            conn = await connect(node, KnownHosts(self.store.known_hosts), self.settings.ssh)
+        except (SSHError, HostKeyError, OSError) as e:
+            return f"{node_name}: {e}"
+        await conn.close()
+        return ""
+
+    async def _first_reachable(self, cluster: Cluster) -> str:
+        problems = []
+        for master in cluster.spec.masters:
+            problem = await self._probe(master.node)
+            if not problem:
+                return master.node
+            problems.append(problem)
+        raise BackupError(
+            f"no control-plane node of {cluster.name} is reachable: " + "; ".join(problems)
+        )
+
+    # -- backups ------------------------------------------------------------------------
+
+    async def prepare(
+        self, cluster_name: str, name: str = "", description: str = "", schedule: str = ""
+    ) -> tuple[Backup, Operation]:
+        """Check, record the backup as `creating` and store its operation (not run yet)."""
+        cluster = self.store.clusters.get(cluster_name)
+        name = name or DEFAULT_NAME
+        if not NAME_RE.match(name):
+            raise BackupError(
+                f"--name {name!r}: use 1 to 40 lowercase letters, digits and '-' (the backup is "
+                f"called {cluster_name}-<name>-<6 random characters>)"
+            )
+        if cluster.status.phase != ClusterPhase.RUNNING:
+            raise BackupError(
+                f"cluster {cluster_name} is {cluster.status.phase.value}; a backup needs it Running"
+            )
+        if not cluster.spec.backup_point:
+            raise BackupError(
+                f"cluster {cluster_name} has no backup point; attach one: "
+                f"kctui cluster set {cluster_name} --backup-point NAME"
+            )
+        point = self.store.backup_points.get(cluster.spec.backup_point)
+        await BackupPointService(self.store, self.settings).check_fs_path(point.name, cluster_name)
+        source = await self._first_reachable(cluster)
+        backup = Backup(
+            name=f"{cluster_name}-{name}-{secrets.token_hex(3)}",
+            cluster=cluster_name,
+            backup_point=point.name,
+            description=description,
+            kubernetes_version=cluster.status.kubernetes_version,
+            nodes=node_set(cluster),
+            source_node=source,
+            schedule=schedule,
+        )
+        op = plan_backup(cluster, backup, point)
+        backup.operation = op.id
+        self.store.backups.add(backup)
+        self.store.operations.add(op)
+        return backup, op
+
+    async def create(
+        self, cluster_name: str, name: str = "", description: str = "", schedule: str = ""
+    ) -> tuple[Backup, Operation]:
+        backup, op = await self.prepare(cluster_name, name, description, schedule)
+        done = await self.run(op)
+        return self.store.backups.get(backup.name), done
+
+    async def run(self, op: Operation) -> Operation:
+        """Run a backup or restore operation and settle the backup's and cluster's state."""
+        done = await Runner(self.store, self.settings, self.bus).run(op)
+        self.settle(done)
+        return done
+
+    def settle(self, op: Operation) -> None:
+        name = str(op.params.get("backup", ""))
+        if not name or not self.store.backups.exists(name):
+            return
+        ok = op.status == OperationStatus.SUCCEEDED
+        if op.type == "backup" and not ok:
+
+            def failed(b: Backup) -> None:
+                if b.state == BackupState.CREATING:
+                    b.state, b.error = BackupState.ERROR, op.error or op.status.value
+
+            self.store.backups.update(name, failed)
+        if op.type == "restore":
+            self.store.backups.update(name, lambda b: setattr(b, "state", BackupState.AVAILABLE))
+            if self.store.clusters.exists(op.cluster):
+
+                def phase(c: Cluster) -> None:
+                    c.status.phase = ClusterPhase.RUNNING if ok else ClusterPhase.RESTORE_FAILED
+                    c.status.message = "" if ok else op.error
+                    c.status.last_operation = op.id
+
+                self.store.clusters.update(op.cluster, phase)
+
+    def reconcile(self) -> None:
+        """A backup or restore whose process died mid-way: the backup ends `error` (a
+        half-made backup is never `available`), a restore's cluster ends RestoreFailed."""
+        for b in self.store.backups.list(
+            lambda b: b.state in (BackupState.CREATING, BackupState.RESTORING)
+        ):
+            op = self.store.operations.find(b.operation) if b.operation else None
+            if op is None:
+                continue
+            if op.status == OperationStatus.PENDING or (
+                op.status == OperationStatus.RUNNING
+                and owner_alive(self.store.operations.dir(op.id))
+            ):
+                continue
+            if op.status == OperationStatus.RUNNING:
+                op.status = OperationStatus.INTERRUPTED
+                op.error = op.error or "the kctui process running it stopped"
+            self.settle(op)
+
+    def list(self, cluster: str = "") -> list[Backup]:
+        self.reconcile()
+        return self.store.backups.list(lambda b: not cluster or b.cluster == cluster)
+
+    def edit(self, name: str, description: str) -> Backup:
+        return self.store.backups.update(name, lambda b: setattr(b, "description", description))
+
+    async def delete(self, name: str) -> None:
+        """Remove the snapshot (file on the node or S3 object), then the record."""
+        self.reconcile()
+        backup = self.store.backups.get(name)
+        if backup.state in (BackupState.CREATING, BackupState.RESTORING):
+            raise BackupError(
+                f"backup {name} is {backup.state.value}; wait for operation {backup.operation} "
+                "to finish (or cancel it: kctui operation cancel " + backup.operation + ")"
+            )
+        point = self.store.backup_points.get(backup.backup_point)
+        if backup.location and point.s3 is not None:
+            try:
+                await asyncio.to_thread(s3.delete, point.s3, backup.location)
+            except s3.S3Error as e:
+                raise BackupError(f"backup {name} kept: {e}") from None
+        elif backup.location:
+            node = self.store.nodes.get(backup.source_node)
+            try:
+                conn = await connect(node, KnownHosts(self.store.known_hosts), self.settings.ssh)
+            except (SSHError, HostKeyError, OSError) as e:
+                raise BackupError(
+                    f"backup {name} kept: its file is on {node.name}, which cannot be reached ({e})"
+                ) from None
+            try:
+                code, _, err = await conn.run(f"rm -f {shlex.quote(backup.location)}")
+            finally:
+                await conn.close()
+            if code != 0:
+                raise BackupError(f"backup {name} kept: {node.name}: {err.strip()}")
+        self.store.backups.delete(name)
+
+    # -- restore ------------------------------------------------------------------------
+
+    async def prepare_restore(self, cluster_name: str, backup_name: str) -> Operation:
+        """Every check first; nothing is changed unless all pass."""
+        self.reconcile()
+        cluster = self.store.clusters.get(cluster_name)
+        backup = self.store.backups.get(backup_name)
+        if backup.cluster != cluster_name:
+            raise BackupError(
+                f"backup {backup_name} is of cluster {backup.cluster}, not {cluster_name}"
+            )
+        if backup.state != BackupState.AVAILABLE:
+            raise BackupError(
+                f"backup {backup_name} is {backup.state.value}; only an available backup can be restored"
+            )
+        if cluster.status.phase not in RESTORABLE:
+            raise BackupError(
+                f"cluster {cluster_name} is {cluster.status.phase.value}; a restore needs it "
+                "Running or RestoreFailed"
+            )
+        if backup.kubernetes_version != cluster.status.kubernetes_version:
+            raise BackupError(
+                f"backup {backup_name} was taken at Kubernetes {backup.kubernetes_version} and "
+                f"{cluster_name} runs {cluster.status.kubernetes_version}: a backup from before an "
+                "upgrade cannot be restored after it"
+            )
+        current = node_set(cluster)
+        if current != backup.nodes:
+            gone = sorted(set(backup.nodes.items()) - set(current.items()))
+            new = sorted(set(current.items()) - set(backup.nodes.items()))
+            raise BackupError(
+                f"the nodes of {cluster_name} differ from backup {backup_name}'s: "
+                + "; ".join(
+                    [f"not in the cluster now: {ip} ({host})" for ip, host in gone]
+                    + [f"not in the backup: {ip} ({host})" for ip, host in new]
+                )
+                + "; a restore needs the same nodes"
+            )
+        masters = [m.node for m in cluster.spec.masters]
+        unreachable = [p for p in await asyncio.gather(*(self._probe(m) for m in masters)) if p]
+        if unreachable:
+            raise BackupError(
+                "every control-plane node must be reachable for a restore: "
+                + "; ".join(unreachable)
+            )
+        op = plan_restore(cluster, backup)
+        self.store.operations.add(op)
+
+        def restoring(b: Backup) -> None:
+            b.state, b.operation = BackupState.RESTORING, op.id
+
+        def phase(c: Cluster) -> None:
+            c.status.phase, c.status.last_operation = ClusterPhase.RESTORING, op.id
+
+        self.store.backups.update(backup_name, restoring)
+        self.store.clusters.update(cluster_name, phase)
+        return op

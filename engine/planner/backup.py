@@ -1,0 +1,194 @@
+"""The plans of an etcd backup and of a restore, as scripts run on the control-plane nodes."""
+
+from __future__ import annotations
+
+from store.documents.backup import Backup, BackupPoint
+from store.documents.cluster import Cluster
+from store.documents.operation import Operation, Step
+
+ETCD_PKI = "/etc/kubernetes/pki/etcd"
+MANIFESTS = "/etc/kubernetes/manifests"
+MANIFESTS_ASIDE = "/etc/kubernetes/kctui/manifests-before-restore"
+STAGE = "/var/lib/kctui/backups"  # an S3 backup's snapshot, until the jump host has it
+RESTORE_DIR = "/var/lib/kctui/restore"
+
+# etcdctl from the node's PATH (etcd-client), or from kctui's packages; etcd speaks TLS with
+# client certificates, and kubeadm's healthcheck-client certificate is the one meant for tools.
+ETCDCTL = f"""ETCDCTL=$(command -v etcdctl || ls /opt/kctui/packages/*/bin/etcdctl 2>/dev/null | head -n1 || true)
+[ -n "$ETCDCTL" ] || {{ echo "etcdctl not found on $(hostname): install etcd-client (or put etcdctl in /usr/local/bin)" >&2; exit 1; }}
+export ETCDCTL_API=3
+etcd() {{ "$ETCDCTL" --endpoints=https://127.0.0.1:2379 --cacert={ETCD_PKI}/ca.crt \\
+  --cert={ETCD_PKI}/healthcheck-client.crt --key={ETCD_PKI}/healthcheck-client.key "$@"; }}
+"""
+WAIT_HEALTHY = """healthy=""
+for _ in $(seq 1 {seconds}); do
+  if etcd endpoint health >/dev/null 2>&1; then healthy=1; break; fi
+  sleep 1
+done
+[ -n "$healthy" ] || {{ echo "etcd is not healthy after {seconds} s" >&2; exit 1; }}
+echo "etcd is healthy"
+"""
+PICK_ADDRESS = 'ADDR=$(printf "%s\\n" $MEMBERS | sed -n "s/^$KCTUI_NODE=//p")\n'
+
+
+def snapshot_path(point: BackupPoint, name: str) -> str:
+    return f"{point.fs_path.rstrip('/') if point.type == 'fs' else STAGE}/{name}.db"
+
+
+def plan_backup(cluster: Cluster, backup: Backup, point: BackupPoint) -> Operation:
+    path = snapshot_path(point, backup.name)
+    directory, part = path.rsplit("/", 1)[0], path.rsplit("/", 1)[0] + f"/.{backup.name}.db.part"
+    missing = (
+        f"{directory} does not exist on $(hostname); create it (or mount the share) on every "
+        "control-plane node"
+        if point.type == "fs"
+        else ""
+    )
+    script = (
+        ETCDCTL
+        + (
+            f'test -d "$DIR" || {{ echo "{missing}" >&2; exit 1; }}\n'
+            if point.type == "fs"
+            else 'mkdir -p -m 700 "$DIR"\n'
+        )
+        # A snapshot cut short leaves nothing under its final name.
+        + 'trap \'rm -f "$PART" "$PART.part"\' EXIT\n'
+        "trap 'exit 143' TERM INT HUP\n"
+        'etcd snapshot save "$PART"\n'
+        'chmod 600 "$PART"\n'
+        'mv -f "$PART" "$SNAPSHOT"\n'
+        'echo "snapshot $SNAPSHOT: $(stat -c %s "$SNAPSHOT") bytes, sha256 $(sha256sum "$SNAPSHOT" | cut -d" " -f1)"\n'
+    )
+    steps = [
+        Step(
+            name="snapshot",
+            title="etcdctl snapshot save",
+            nodes=[backup.source_node],
+            env={"DIR": directory, "PART": part, "SNAPSHOT": path},
+            script=script,
+            timeout=900,
+        ),
+        Step(
+            name="store",
+            title="check and store the snapshot"
+            + (" in S3" if point.type == "s3" else " on the node"),
+            action="local",
+            call="backup-store",
+            args={"backup": backup.name, "path": path},
+            timeout=3600,
+        ),
+    ]
+    return Operation(
+        type="backup", cluster=cluster.name, steps=steps, params={"backup": backup.name}
+    )
+
+
+def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
+    masters = [n for n in cluster.status.nodes if n.role == "control-plane"]
+    names = [n.node for n in masters]
+    data_dir = cluster.spec.etcd.data_dir.rstrip("/")
+    snapshot = f"{RESTORE_DIR}/{backup.name}.db"
+    env = {
+        "DATA_DIR": data_dir,
+        "ASIDE": f"{data_dir}.kctui-before-restore",
+        "NEW": f"{data_dir}.kctui-restoring",
+        "SNAPSHOT": snapshot,
+        "MANIFESTS": MANIFESTS,
+        "MANIFESTS_ASIDE": MANIFESTS_ASIDE,
+        "MEMBERS": " ".join(f"{n.node}={n.ip}" for n in masters),
+        "INITIAL_CLUSTER": ",".join(f"{n.node}=https://{n.ip}:2380" for n in masters),
+    }
+
+    def step(name: str, title: str, script: str, timeout: float = 300, **kw: object) -> Step:
+        return Step(
+            name=name,
+            title=title,
+            nodes=names,
+            env=env,
+            script=script,
+            timeout=timeout,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    put_back = (
+        ETCDCTL + 'if [ -d "$ASIDE/member" ]; then\n'
+        '  rm -rf "$DATA_DIR/member" && mv "$ASIDE/member" "$DATA_DIR/member" && rmdir "$ASIDE"\n'
+        '  echo "the old etcd data is back in $DATA_DIR"\n'
+        "fi\n"
+        'rm -rf "$NEW"\n'
+        'if ls "$MANIFESTS_ASIDE"/*.yaml >/dev/null 2>&1; then\n'
+        '  mv -f "$MANIFESTS_ASIDE"/*.yaml "$MANIFESTS"/ && echo "static pod manifests put back"\n'
+        "fi\n"
+        'rm -f "$SNAPSHOT"\n' + WAIT_HEALTHY.format(seconds=120)
+    )
+    steps = [
+        Step(
+            name="fetch",
+            title="fetch the snapshot to every control-plane node and verify its sha256",
+            action="local",
+            call="restore-fetch",
+            args={"backup": backup.name, "nodes": names, "dest": snapshot},
+            timeout=3600,
+        ),
+        step(
+            "stop-etcd",
+            "move the static pod manifests aside and wait for etcd to stop",
+            'mkdir -p "$MANIFESTS_ASIDE"\n'
+            'for f in "$MANIFESTS"/*.yaml; do [ -e "$f" ] && mv -f "$f" "$MANIFESTS_ASIDE"/; done\n'
+            'echo "static pod manifests moved to $MANIFESTS_ASIDE"\n'
+            "for _ in $(seq 1 120); do\n"
+            "  open=$(ss -Hltn 'sport = :2379')  # a failing ss ends the script (set -e)\n"
+            "  if [ -z \"$open\" ]; then echo 'etcd stopped'; exit 0; fi\n"
+            "  sleep 1\n"
+            "done\n"
+            "echo 'etcd still listens on port 2379 after 120 s' >&2; exit 1\n",
+        ),
+        step(
+            "move-data",
+            "move the etcd data dir aside",
+            'if [ -d "$DATA_DIR/member" ]; then\n'
+            '  rm -rf "$ASIDE" && mkdir -p -m 700 "$ASIDE"\n'
+            '  mv "$DATA_DIR/member" "$ASIDE/member"\n'
+            "fi\n"
+            'echo "etcd data moved to $ASIDE"\n',
+        ),
+        step(
+            "restore",
+            "etcdctl snapshot restore, member by member",
+            ETCDCTL + PICK_ADDRESS + 'RESTORE=$(command -v etcdutl || echo "$ETCDCTL")\n'
+            'rm -rf "$NEW"\n'
+            '"$RESTORE" snapshot restore "$SNAPSHOT" --name "$KCTUI_NODE" \\\n'
+            '  --initial-cluster "$INITIAL_CLUSTER" --initial-advertise-peer-urls "https://$ADDR:2380" \\\n'
+            '  --data-dir "$NEW"\n'
+            'mv "$NEW/member" "$DATA_DIR/member"\n'
+            'rm -rf "$NEW"\n'
+            'echo "member $KCTUI_NODE restored into $DATA_DIR"\n',
+        ),
+        step(
+            "start-etcd",
+            "put the manifests back and wait for etcd to be healthy",
+            ETCDCTL + 'mv -f "$MANIFESTS_ASIDE"/*.yaml "$MANIFESTS"/\n'
+            'echo "static pod manifests put back"\n' + WAIT_HEALTHY.format(seconds=180),
+            timeout=400,
+        ),
+        Step(
+            name="restart-kubelet",
+            title="restart the kubelets",
+            nodes=[n.node for n in cluster.status.nodes],
+            script="systemctl restart kubelet\necho 'kubelet restarted'\n",
+            timeout=120,
+        ),
+        step(
+            "clean",
+            "remove the old data and the fetched snapshot",
+            'rm -rf "$ASIDE" "$SNAPSHOT"\nrmdir "$MANIFESTS_ASIDE" 2>/dev/null || true\necho done\n',
+        ),
+        step("put-back", "put the old etcd data and manifests back", put_back, rescue=True),
+    ]
+    return Operation(
+        type="restore",
+        cluster=cluster.name,
+        steps=steps,
+        params={"backup": backup.name},
+        retry_mode="restart",
+    )

@@ -1,0 +1,229 @@
+"""etcd backups and restores of a lab cluster, to an fs path on the node and to S3 (moto_server)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kctui.lab.state import Lab
+from store.documents.backup import S3Target
+from store.secrets import Secret
+from store.store import Store
+from tests.labkit import ETCDCTL, kctui, out, prepared, ssh
+from tests.s3server import ACCESS_KEY, SECRET_KEY, moto_server
+
+pytestmark = pytest.mark.lab
+FS_PATH = "/var/backups/etcd"
+# A broken etcdctl on the node: snapshots work, restores fail (after the data dir was moved).
+BROKEN_RESTORE = """#!/bin/sh
+case "$*" in *"snapshot restore"*) echo "injected restore failure" >&2; exit 1;; esac
+exec /usr/bin/etcdctl "$@"
+"""
+
+
+@pytest.fixture(scope="module")
+def gamma(
+    tmp_path_factory: pytest.TempPathFactory, lab_packages: dict[str, Path]
+) -> Iterator[tuple[Lab, Path, str]]:
+    tmp = tmp_path_factory.mktemp("backups")
+    with moto_server() as s3_url:
+        for lab, data in prepared(f"bk{os.getpid() % 10000}", 2, tmp, lab_packages):
+            h = [x.name for x in lab.hosts]
+            spec = {
+                "apiVersion": "kctui/v1",
+                "kind": "Cluster",
+                "metadata": {"name": "gamma"},
+                "spec": {
+                    "masters": [{"node": h[0]}],
+                    "workers": [{"node": h[1]}],
+                    "offline": True,
+                    "kubernetesVersion": "v1.28.15",
+                },
+            }
+            path = tmp / "gamma.yaml"
+            path.write_text(yaml.safe_dump(spec))
+            created = kctui(data, "cluster", "create", "-f", str(path), "--yes", "--wait")
+            assert created.returncode == 0, created.stdout + created.stderr
+            yield lab, data, s3_url
+
+
+def namespaces(lab: Lab) -> set[str]:
+    keys = out(lab, lab.hosts[0].name, f"{ETCDCTL} get --prefix /registry/namespaces/ --keys-only")
+    return {k.rsplit("/", 1)[1] for k in keys.split()}
+
+
+def kubectl(data: Path, *args: str) -> None:
+    done = kctui(data, "cluster", "kubectl", "gamma", "--", *args)
+    assert done.returncode == 0, done.stderr
+
+
+def backup(data: Path, name: str) -> dict[str, object]:
+    made = kctui(data, "backup", "create", "gamma", "--name", name, "--json")
+    assert made.returncode == 0, made.stdout + made.stderr
+    result: dict[str, object] = json.loads(made.stdout)["backup"]
+    assert result["state"] == "available"
+    return result
+
+
+def restore(data: Path, name: str) -> None:
+    done = kctui(data, "backup", "restore", "gamma", name, "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    phase = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]["phase"]
+    assert phase == "Running"
+
+
+def test_fs_backup_then_restore_brings_a_deleted_namespace_back(
+    gamma: tuple[Lab, Path, str],
+) -> None:
+    lab, data, _ = gamma
+    master = lab.hosts[0].name
+    ssh(lab, master, f"mkdir -p {FS_PATH}")
+    assert kctui(data, "backup-point", "add", "rack", "--fs", FS_PATH).returncode == 0
+    assert kctui(data, "cluster", "set", "gamma", "--backup-point", "rack").returncode == 0
+    kubectl(data, "create", "namespace", "team-a")
+    kubectl(data, "create", "namespace", "team-b")
+
+    taken = backup(data, "before")
+    assert str(taken["name"]).startswith("gamma-before-") and len(str(taken["name"])) == 19
+    assert taken["location"] == f"{FS_PATH}/{taken['name']}.db"
+    assert taken["kubernetesVersion"] == "v1.28.15"
+    on_node = out(lab, master, f"sha256sum {taken['location']}; stat -c %s {taken['location']}")
+    assert on_node.split()[0] == taken["sha256"] and int(on_node.split()[2]) == taken["size"]
+    assert out(lab, master, f"ls -A {FS_PATH}").split() == [f"{taken['name']}.db"]
+    assert taken["nodes"] == {h.address: h.name for h in lab.hosts}
+
+    kubectl(data, "delete", "namespace", "team-b")
+    assert "team-b" not in namespaces(lab)
+    restore(data, str(taken["name"]))
+    assert {"team-a", "team-b"} <= namespaces(lab)
+    # the old data and the fetched snapshot are gone; etcd serves the API again
+    leftovers = "ls -d /var/lib/etcd.kctui-* /var/lib/kctui/restore/* 2>/dev/null || true"
+    assert out(lab, master, leftovers).split() == []
+    assert "team-a" in out(lab, master, "kubectl get namespaces")
+
+    deleted = kctui(data, "backup", "delete", str(taken["name"]))
+    assert deleted.returncode == 1 and "pass --yes" in deleted.stderr
+    assert kctui(data, "backup", "delete", str(taken["name"]), "--yes").returncode == 0
+    assert out(lab, master, f"ls -A {FS_PATH}").split() == []
+    assert json.loads(kctui(data, "backup", "list", "--json").stdout) == []
+
+
+def test_s3_backup_is_in_the_bucket_with_its_size_and_sha256(gamma: tuple[Lab, Path, str]) -> None:
+    lab, data, s3_url = gamma
+    added = kctui(
+        data,
+        "backup-point",
+        "add",
+        "bucket",
+        "--s3",
+        "--endpoint",
+        s3_url,
+        "--bucket",
+        "etcd-backups",
+        "--access-key",
+        ACCESS_KEY,
+        "--secret-key-stdin",
+        input=SECRET_KEY + "\n",
+    )
+    assert added.returncode == 0, added.stderr
+    assert kctui(data, "cluster", "set", "gamma", "--backup-point", "bucket").returncode == 0
+    kubectl(data, "create", "namespace", "team-s3")
+    taken = backup(data, "s3")
+    assert taken["location"] == f"gamma/{taken['name']}.db"
+
+    from engine.s3 import client
+
+    target = S3Target(
+        endpoint=s3_url, bucket="etcd-backups", access_key=ACCESS_KEY, secret_key=Secret(SECRET_KEY)
+    )
+    s3 = client(target)
+    head = s3.head_object(Bucket="etcd-backups", Key=taken["location"])
+    assert head["ContentLength"] == taken["size"] and head["Metadata"]["sha256"] == taken["sha256"]
+    body = s3.get_object(Bucket="etcd-backups", Key=taken["location"])["Body"].read()
+    assert hashlib.sha256(body).hexdigest() == taken["sha256"]
+    # nothing staged is left on the node or on the jump host
+    assert out(lab, lab.hosts[0].name, "ls -A /var/lib/kctui/backups").split() == []
+    assert list((data / "staging").iterdir()) == []
+    log = "\n".join(p.read_text() for p in (data / "operations").glob("*/*.log"))
+    assert SECRET_KEY not in log
+
+    kubectl(data, "delete", "namespace", "team-s3")
+    assert "team-s3" not in namespaces(lab)
+    restore(data, str(taken["name"]))
+    assert "team-s3" in namespaces(lab)
+
+
+def test_restore_of_a_backup_from_another_version_is_refused_and_changes_nothing(
+    gamma: tuple[Lab, Path, str],
+) -> None:
+    lab, data, _ = gamma
+    taken = backup(data, "old")
+    kubectl(data, "create", "namespace", "after-old")
+    operations = len(json.loads(kctui(data, "operation", "list", "--json").stdout))
+    store = Store(data)
+    try:  # as an upgrade would leave it: the cluster now runs a newer version
+        store.clusters.update(
+            "gamma", lambda c: setattr(c.status, "kubernetes_version", "v1.29.10")
+        )
+    finally:
+        store.close()
+    refused = kctui(data, "backup", "restore", "gamma", str(taken["name"]), "--yes")
+    assert refused.returncode == 1
+    assert (
+        f"backup {taken['name']} was taken at Kubernetes v1.28.15 and gamma runs v1.29.10: "
+        "a backup from before an upgrade cannot be restored after it"
+    ) in refused.stderr
+    assert "after-old" in namespaces(lab)
+    shown = json.loads(kctui(data, "backup", "show", str(taken["name"]), "--json").stdout)
+    assert shown["state"] == "available"
+    status = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]
+    assert status["phase"] == "Running"
+    assert len(json.loads(kctui(data, "operation", "list", "--json").stdout)) == operations
+    store = Store(data)
+    try:
+        store.clusters.update(
+            "gamma", lambda c: setattr(c.status, "kubernetes_version", "v1.28.15")
+        )
+    finally:
+        store.close()
+
+
+def test_a_failed_restore_puts_the_old_data_back(gamma: tuple[Lab, Path, str]) -> None:
+    lab, data, _ = gamma
+    master = lab.hosts[0].name
+    taken = backup(data, "rollback")
+    kubectl(data, "create", "namespace", "made-after")
+    ssh(
+        lab,
+        master,
+        "cat > /usr/local/bin/etcdctl && chmod 755 /usr/local/bin/etcdctl",
+        input=BROKEN_RESTORE.encode(),
+    )
+    try:
+        failed = kctui(data, "backup", "restore", "gamma", str(taken["name"]), "--yes")
+    finally:
+        ssh(lab, master, "rm -f /usr/local/bin/etcdctl")
+    assert failed.returncode == 1
+    assert "injected restore failure" in failed.stdout + failed.stderr
+    status = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]
+    assert status["phase"] == "RestoreFailed"
+    # the data as it was before the restore: the namespace made after the backup is there
+    assert "made-after" in namespaces(lab)
+    assert out(lab, master, "ls /etc/kubernetes/manifests").split() == [
+        "etcd.yaml",
+        "kube-apiserver.yaml",
+        "kube-controller-manager.yaml",
+        "kube-scheduler.yaml",
+    ]
+    leftovers = "ls -d /var/lib/etcd.kctui-* /var/lib/kctui/restore/* 2>/dev/null || true"
+    assert out(lab, master, leftovers).split() == []
+
+    # RestoreFailed is the other phase a restore starts from; this one goes through
+    restore(data, str(taken["name"]))
+    assert "made-after" not in namespaces(lab)
