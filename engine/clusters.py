@@ -9,6 +9,7 @@ from engine.packages import resolve
 from engine.planner.create import address, plan_create
 from engine.planner.delete import plan_delete
 from engine.runner import OperationError, Runner, prepare_retry
+from engine.schedules import ScheduleService
 from engine.validate import Problem, SpecError, validate
 from store.documents.cluster import Cluster, ClusterNode, ClusterPhase
 from store.documents.operation import Operation, OperationStatus
@@ -77,6 +78,7 @@ class ClusterService:
             if done.status == OperationStatus.SUCCEEDED:
                 if phases[1] is None:
                     self.store.clusters.delete(op.cluster)
+                    ScheduleService(self.store).delete_for_cluster(op.cluster)
                 else:
                     self._phase(op.cluster, phases[1], op.id, message="")
             else:

@@ -18,8 +18,18 @@ class SSHSettings(Model):
     keepalive_interval: float = Field(default=15.0, ge=0)
 
 
+class SchedulerSettings(Model):
+    # A run missed while no scheduler was up is still made when one starts within this time;
+    # later, it is recorded as missed.
+    missed_run_grace_seconds: float = Field(default=900.0, ge=0)
+    poll_seconds: float = Field(default=15.0, gt=0)
+    # How long a scheduler's claim on a job holds if it dies while running it.
+    lease_seconds: float = Field(default=3600.0, gt=0)
+
+
 class Settings(Model):
     ssh: SSHSettings = Field(default_factory=SSHSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     mirror_base_url: str = ""  # online mode; empty means the upstream release URLs
 
 

@@ -107,7 +107,7 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
             env=env,
             script=script,
             timeout=timeout,
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
 
     put_back = (

@@ -28,6 +28,8 @@ GROUP_MODULES: tuple[str, ...] = (
     "kctui.cli.template",
     "kctui.cli.backup_point",
     "kctui.cli.backup",
+    "kctui.cli.cronbackup",
+    "kctui.cli.daemon",
     "kctui.cli.lab",
 )
 

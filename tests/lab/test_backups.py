@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from engine.scheduler import Scheduler
+from engine.schedules import ScheduleService
 from kctui.lab.state import Lab
 from store.documents.backup import S3Target
 from store.secrets import Secret
+from store.settings import load_settings
 from store.store import Store
-from tests.labkit import ETCDCTL, kctui, out, prepared, ssh
+from tests.labkit import ETCDCTL, KCTUI, kctui, out, prepared, ssh
 from tests.s3server import ACCESS_KEY, SECRET_KEY, moto_server
 
 pytestmark = pytest.mark.lab
@@ -114,35 +123,40 @@ def test_fs_backup_then_restore_brings_a_deleted_namespace_back(
     assert json.loads(kctui(data, "backup", "list", "--json").stdout) == []
 
 
+def use_s3(data: Path, s3_url: str) -> None:
+    """The cluster backs up to the S3 point `bucket` (added on first use)."""
+    if kctui(data, "backup-point", "show", "bucket").returncode != 0:
+        added = kctui(
+            data,
+            "backup-point", "add", "bucket", "--s3", "--endpoint", s3_url,
+            "--bucket", "etcd-backups", "--access-key", ACCESS_KEY, "--secret-key-stdin",
+            input=SECRET_KEY + "\n",
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    assert kctui(data, "cluster", "set", "gamma", "--backup-point", "bucket").returncode == 0
+
+
+def bucket(s3_url: str) -> Any:
+    from engine.s3 import client
+
+    return client(
+        S3Target(
+            endpoint=s3_url,
+            bucket="etcd-backups",
+            access_key=ACCESS_KEY,
+            secret_key=Secret(SECRET_KEY),
+        )
+    )
+
+
 def test_s3_backup_is_in_the_bucket_with_its_size_and_sha256(gamma: tuple[Lab, Path, str]) -> None:
     lab, data, s3_url = gamma
-    added = kctui(
-        data,
-        "backup-point",
-        "add",
-        "bucket",
-        "--s3",
-        "--endpoint",
-        s3_url,
-        "--bucket",
-        "etcd-backups",
-        "--access-key",
-        ACCESS_KEY,
-        "--secret-key-stdin",
-        input=SECRET_KEY + "\n",
-    )
-    assert added.returncode == 0, added.stderr
-    assert kctui(data, "cluster", "set", "gamma", "--backup-point", "bucket").returncode == 0
+    use_s3(data, s3_url)
     kubectl(data, "create", "namespace", "team-s3")
     taken = backup(data, "s3")
     assert taken["location"] == f"gamma/{taken['name']}.db"
 
-    from engine.s3 import client
-
-    target = S3Target(
-        endpoint=s3_url, bucket="etcd-backups", access_key=ACCESS_KEY, secret_key=Secret(SECRET_KEY)
-    )
-    s3 = client(target)
+    s3 = bucket(s3_url)
     head = s3.head_object(Bucket="etcd-backups", Key=taken["location"])
     assert head["ContentLength"] == taken["size"] and head["Metadata"]["sha256"] == taken["sha256"]
     body = s3.get_object(Bucket="etcd-backups", Key=taken["location"])["Body"].read()
@@ -227,3 +241,124 @@ def test_a_failed_restore_puts_the_old_data_back(gamma: tuple[Lab, Path, str]) -
     # RestoreFailed is the other phase a restore starts from; this one goes through
     restore(data, str(taken["name"]))
     assert "made-after" not in namespaces(lab)
+
+
+def test_retention_keeps_the_three_newest_of_five_runs(gamma: tuple[Lab, Path, str]) -> None:
+    _lab, data, s3_url = gamma
+    use_s3(data, s3_url)
+    store = Store(data)
+    clock = Clock(datetime.now(UTC))
+    try:
+        ScheduleService(store, clock).add("hourly", "gamma", cron="0 * * * *", keep=3)
+        made = []
+        for _ in range(5):
+            clock.now = store.cron_backups.get("hourly").next_run + timedelta(seconds=1)
+            runs = asyncio.run(Scheduler(store, load_settings(data), clock).tick())
+            assert [r.result for r in runs] == ["succeeded"], runs
+            made.append(runs[0].backup)
+        kept = {b.name for b in store.backups.list(lambda b: b.schedule == "hourly")}
+        assert kept == set(made[2:])
+        assert [r.message for r in store.cron_backups.get("hourly").runs] == ["", "", ""] + [
+            f"deleted {name} (keep 3)" for name in made[:2]
+        ]
+        listed = bucket(s3_url).list_objects_v2(Bucket="etcd-backups", Prefix="gamma/gamma-hourly-")
+        assert {o["Key"] for o in listed["Contents"]} == {f"gamma/{n}.db" for n in made[2:]}
+        ScheduleService(store, clock).delete("hourly")
+    finally:
+        store.close()
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def daemon(data: Path, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [KCTUI, "--data-dir", str(data), "daemon", "--poll", "0.3"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
+
+
+def runs_of(data: Path, name: str, at_least: int, timeout: float = 60) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        runs: list[dict[str, Any]] = json.loads(
+            kctui(data, "cronbackup", "show", name, "--json").stdout
+        )["runs"]
+        if len(runs) >= at_least or time.monotonic() > deadline:
+            return runs
+        time.sleep(0.5)
+
+
+def stop(*procs: subprocess.Popen[bytes]) -> None:
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        assert p.wait(timeout=60) == 0  # a clean stop on SIGTERM
+
+
+def test_two_daemons_on_one_data_dir_run_a_due_job_once(
+    gamma: tuple[Lab, Path, str], tmp_path: Path
+) -> None:
+    _, data, s3_url = gamma
+    use_s3(data, s3_url)
+    at = (datetime.now(UTC) + timedelta(seconds=4)).isoformat()
+    assert (
+        kctui(data, "cronbackup", "add", "twice", "--cluster", "gamma", "--at", at).returncode == 0
+    )
+    first, second = daemon(data, tmp_path / "a.log"), daemon(data, tmp_path / "b.log")
+    try:
+        runs = runs_of(data, "twice", 1)
+        time.sleep(2)  # both polled several times after the run
+    finally:
+        stop(first, second)
+    assert [r["result"] for r in runs_of(data, "twice", 1, timeout=0)] == ["succeeded"], runs
+    made = json.loads(kctui(data, "backup", "list", "--json").stdout)
+    assert [b["name"] for b in made if b["schedule"] == "twice"] == [runs[0]["backup"]]
+    logs = [(tmp_path / f).read_text() for f in ("a.log", "b.log")]
+    assert sum(log.count("twice (cluster gamma): succeeded") for log in logs) == 1
+    assert all("scheduler" in log and "stopped" in log for log in logs)
+
+
+def test_a_daemon_started_after_a_missed_run_within_the_grace_period_runs_it_once(
+    gamma: tuple[Lab, Path, str], tmp_path: Path
+) -> None:
+    _, data, s3_url = gamma
+    use_s3(data, s3_url)
+    at = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    assert (
+        kctui(data, "cronbackup", "add", "late", "--cluster", "gamma", "--at", at).returncode == 0
+    )
+    time.sleep(3)  # due, and no scheduler is up
+    late = daemon(data, tmp_path / "late.log")
+    try:
+        runs = runs_of(data, "late", 1)
+    finally:
+        stop(late)
+    again = daemon(data, tmp_path / "again.log")
+    try:
+        time.sleep(2)
+    finally:
+        stop(again)
+    assert [r["result"] for r in runs_of(data, "late", 1, timeout=0)] == ["succeeded"], runs
+
+
+def test_z_deleting_the_cluster_deletes_its_schedules(gamma: tuple[Lab, Path, str]) -> None:
+    _, data, _ = gamma
+    assert kctui(
+        data, "cronbackup", "add", "nightly", "--cluster", "gamma", "--cron", "30 2 * * *",
+        "--keep", "7",
+    ).returncode == 0  # fmt: skip
+    refused = kctui(data, "cluster", "delete", "gamma", "--yes")
+    assert (
+        refused.returncode == 1 and "backup(s); delete them first or pass --force" in refused.stderr
+    )
+    deleted = kctui(data, "cluster", "delete", "gamma", "--yes", "--force")
+    assert deleted.returncode == 0, deleted.stdout + deleted.stderr
+    assert json.loads(kctui(data, "cronbackup", "list", "--json").stdout) == []
