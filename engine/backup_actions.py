@@ -75,9 +75,8 @@ async def backup_store(ctx: Context) -> int:
     try:
         digest, size = await _node_checksum(ctx, backup.source_node, path)
         ctx.emit("out", f"{backup.source_node}:{path}: {size} bytes, sha256 {digest}")
-        location = path
+        location = backup.location
         if point.s3 is not None:
-            location = object_key(backup)
             staged = ctx.store.staging_dir / f"{name}.db.part"
             conn = await ctx.pool.get(backup.source_node)
             try:
@@ -102,7 +101,7 @@ async def backup_store(ctx: Context) -> int:
         return 1
 
     def available(b: Backup) -> None:
-        b.state, b.size, b.sha256, b.location = BackupState.AVAILABLE, size, digest, location
+        b.state, b.size, b.sha256 = BackupState.AVAILABLE, size, digest
         b.completed_at, b.error = datetime.now(UTC), ""
 
     ctx.store.backups.update(name, available)

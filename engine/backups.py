@@ -6,13 +6,15 @@ import asyncio
 import re
 import secrets
 import shlex
+from collections.abc import Sequence
 
 from engine import s3
+from engine.backup_actions import object_key
 from engine.backup_points import BackupPointService
 from engine.errors import RefusedError
 from engine.events import EventBus
 from engine.locks import owner_alive
-from engine.planner.backup import plan_backup, plan_restore
+from engine.planner.backup import plan_backup, plan_restore, snapshot_path
 from engine.runner import Runner
 from engine.ssh.connection import SSHError, connect
 from engine.ssh.hostkeys import HostKeyError, KnownHosts
@@ -100,6 +102,11 @@ class BackupService:
             schedule=schedule,
         )
         op = plan_backup(cluster, backup, point)
+        # Where the snapshot goes, known from the start: deleting a backup that failed or was
+        # cut off also removes whatever of it got there.
+        backup.location = (
+            object_key(backup) if point.s3 is not None else snapshot_path(point, backup.name)
+        )
         backup.operation = op.id
         self.store.backups.add(backup)
         self.store.operations.add(op)
@@ -177,26 +184,36 @@ class BackupService:
                 "to finish (or cancel it: kctui operation cancel " + backup.operation + ")"
             )
         point = self.store.backup_points.get(backup.backup_point)
-        if backup.location and point.s3 is not None:
+        node_files = [] if point.s3 is not None else [backup.location]
+        if point.s3 is not None:
             try:
                 await asyncio.to_thread(s3.delete, point.s3, backup.location)
             except s3.S3Error as e:
                 raise BackupError(f"backup {name} kept: {e}") from None
-        elif backup.location:
-            node = self.store.nodes.get(backup.source_node)
-            try:
-                conn = await connect(node, KnownHosts(self.store.known_hosts), self.settings.ssh)
-            except (SSHError, HostKeyError, OSError) as e:
-                raise BackupError(
-                    f"backup {name} kept: its file is on {node.name}, which cannot be reached ({e})"
-                ) from None
-            try:
-                code, _, err = await conn.run(f"rm -f {shlex.quote(backup.location)}")
-            finally:
-                await conn.close()
-            if code != 0:
-                raise BackupError(f"backup {name} kept: {node.name}: {err.strip()}")
+            if backup.state == BackupState.ERROR:  # a transfer cut off may have left these
+                node_files.append(snapshot_path(point, backup.name))
+                (self.store.staging_dir / f"{backup.name}.db.part").unlink(missing_ok=True)
+        if node_files:
+            await self._remove_on_node(backup, node_files, required=point.s3 is None)
         self.store.backups.delete(name)
+
+    async def _remove_on_node(self, backup: Backup, paths: Sequence[str], required: bool) -> None:
+        node = self.store.nodes.get(backup.source_node)
+        try:
+            conn = await connect(node, KnownHosts(self.store.known_hosts), self.settings.ssh)
+        except (SSHError, HostKeyError, OSError) as e:
+            if not required:
+                return
+            raise BackupError(
+                f"backup {backup.name} kept: its file is on {node.name}, which cannot be reached ({e})"
+            ) from None
+        try:
+            quoted = " ".join(shlex.quote(p) for p in paths)
+            code, _, err = await conn.run(f"rm -f {quoted}")
+        finally:
+            await conn.close()
+        if code != 0 and required:
+            raise BackupError(f"backup {backup.name} kept: {node.name}: {err.strip()}")
 
     # -- restore ------------------------------------------------------------------------
 

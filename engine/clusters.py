@@ -70,6 +70,10 @@ class ClusterService:
         return cluster, op
 
     async def run(self, op: Operation) -> Operation:
+        if op.type in ("backup", "restore"):  # these also settle the backup's state
+            from engine.backups import BackupService
+
+            return await BackupService(self.store, self.settings, self.bus).run(op)
         phases = PHASES.get(op.type)
         if phases and op.cluster:
             self._phase(op.cluster, phases[0], op.id)

@@ -51,11 +51,26 @@ class KctuiApp(App[None]):
         return self._settings
 
     recover_on_start = False
+    scheduler_on_start = False
 
     def on_mount(self) -> None:
         if self.recover_on_start:
             # After the first frame: the check loads the engine, which costs start-up time.
             self.set_timer(0.05, self.recover_interrupted)
+        if self.scheduler_on_start:
+            self.set_timer(1.0, self.start_scheduler)
+
+    def start_scheduler(self) -> None:
+        """Scheduled backups run while the TUI is open (and in `kctui daemon`); the store's
+        lease keeps two schedulers from running the same job."""
+        import asyncio
+
+        from engine.scheduler import Scheduler
+
+        scheduler = Scheduler(self.store, self.settings)
+        self.run_worker(
+            scheduler.run_forever(asyncio.Event()), group="scheduler", exit_on_error=False
+        )
 
     def recover_interrupted(self) -> None:
         """Operations left `running` by a kctui that died become `interrupted`, resumable."""

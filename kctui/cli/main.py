@@ -93,6 +93,7 @@ def build_tui(ctx: Context) -> KctuiApp:
 
     app = make_app(ctx.store)
     app.recover_on_start = True
+    app.scheduler_on_start = True
     return app
 
 

@@ -1,4 +1,5 @@
-"""One cluster: Overview, Nodes, Plugins and Operations tabs, and what can be done to it."""
+"""One cluster: Overview, Nodes, Plugins, Backups, Scheduled backups and Operations tabs, and
+what can be done to it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
+from screens.clusters.backups import BACKUP_COLUMNS, SCHEDULE_COLUMNS, BackupTabs
 from screens.operations import start_operation
 
 if TYPE_CHECKING:
@@ -60,7 +62,7 @@ class TypedConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.value.strip() == self.expected)
 
 
-class ClusterDetailScreen(Screen[None]):
+class ClusterDetailScreen(BackupTabs):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="cluster.back"),
         Binding(
@@ -93,6 +95,14 @@ class ClusterDetailScreen(Screen[None]):
                 plugins: DataTable[Any] = DataTable(cursor_type="row", id="cluster-plugins")
                 plugins.add_columns("Type", "Storage class", "Target", "Default")
                 yield plugins
+            with TabPane("Backups", id="backups"):
+                backups: DataTable[Any] = DataTable(cursor_type="row", id="cluster-backups")
+                backups.add_columns(*BACKUP_COLUMNS)
+                yield backups
+            with TabPane("Scheduled backups", id="schedules"):
+                schedules: DataTable[Any] = DataTable(cursor_type="row", id="cluster-schedules")
+                schedules.add_columns(*SCHEDULE_COLUMNS)
+                yield schedules
             with TabPane("Operations", id="operations"):
                 ops: DataTable[Any] = DataTable(cursor_type="row", id="cluster-operations")
                 ops.add_columns("Operation", "Type", "Status", "Created")
@@ -156,6 +166,7 @@ class ClusterDetailScreen(Screen[None]):
                 ", ".join(ceph.monitors),
                 "yes" if ceph.storage_class_name == default else "",
             )
+        self.fill_backup_tabs()
         ops = self.query_one("#cluster-operations", DataTable)
         ops.clear()
         for op in reversed(self.store.operations.list(lambda o: o.cluster == self.cluster_name)):

@@ -34,6 +34,10 @@ BROKEN_RESTORE = """#!/bin/sh
 case "$*" in *"snapshot restore"*) echo "injected restore failure" >&2; exit 1;; esac
 exec /usr/bin/etcdctl "$@"
 """
+SLOW_SNAPSHOT = """#!/bin/sh
+case "$*" in *"snapshot save"*) sleep 4;; esac
+exec /usr/bin/etcdctl "$@"
+"""
 
 
 @pytest.fixture(scope="module")
@@ -347,6 +351,46 @@ def test_a_daemon_started_after_a_missed_run_within_the_grace_period_runs_it_onc
     finally:
         stop(again)
     assert [r["result"] for r in runs_of(data, "late", 1, timeout=0)] == ["succeeded"], runs
+
+
+def test_a_backup_cut_off_mid_way_ends_in_error_and_leaves_no_object(
+    gamma: tuple[Lab, Path, str],
+) -> None:
+    lab, data, s3_url = gamma
+    use_s3(data, s3_url)
+    master = lab.hosts[0].name
+    ssh(
+        lab, master, "cat > /usr/local/bin/etcdctl && chmod 755 /usr/local/bin/etcdctl",
+        input=SLOW_SNAPSHOT.encode(),
+    )  # fmt: skip
+    try:
+        proc = subprocess.Popen(
+            [KCTUI, "--data-dir", str(data), "backup", "create", "gamma", "--name", "cut"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        cut: list[dict[str, Any]] = []
+        while not cut and time.monotonic() < deadline:
+            listed = json.loads(kctui(data, "backup", "list", "--json").stdout)
+            cut = [b for b in listed if b["name"].startswith("gamma-cut-")]
+        assert cut and cut[0]["state"] == "creating"
+        time.sleep(1)  # in the middle of the (slowed) snapshot
+        proc.kill()
+        proc.wait()
+        shown = json.loads(kctui(data, "backup", "show", cut[0]["name"], "--json").stdout)
+        assert shown["state"] == "error"
+        assert "the kctui process running it stopped" in shown["error"]
+        time.sleep(5)  # the script on the node runs to its end on its own
+    finally:
+        ssh(lab, master, "rm -f /usr/local/bin/etcdctl")
+    listed = bucket(s3_url).list_objects_v2(Bucket="etcd-backups", Prefix="gamma/gamma-cut-")
+    assert listed.get("Contents", []) == []
+    refused = kctui(data, "backup", "restore", "gamma", cut[0]["name"], "--yes")
+    assert "only an available backup can be restored" in refused.stderr
+    assert kctui(data, "backup", "delete", cut[0]["name"], "--yes").returncode == 0
+    assert out(lab, master, "ls -A /var/lib/kctui/backups").split() == []
 
 
 def test_z_deleting_the_cluster_deletes_its_schedules(gamma: tuple[Lab, Path, str]) -> None:

@@ -118,4 +118,3 @@ def test_of_two_schedulers_on_one_data_dir_one_claims_a_due_run(store: Store) ->
     results = asyncio.run(both())
     assert sorted(len(r) for r in results) == [0, 1]
     assert len(store.cron_backups.get("hourly").runs) == 1
-

@@ -1,0 +1,247 @@
+"""The Backups and Scheduled backups tabs of a cluster: their tables and what their keys do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, TabbedContent
+
+from screens.dialogs import ConfirmScreen
+
+if TYPE_CHECKING:
+    from store.settings import Settings
+    from store.store import Store
+
+BACKUP_COLUMNS = ("Backup", "State", "Size", "Kubernetes", "Created", "Description")
+SCHEDULE_COLUMNS = ("Schedule", "When", "Keep", "Enabled", "Next run", "Last result")
+# Keys shown only on the tab whose selected row they act on ("backup now" works on any tab).
+TAB_ACTIONS = {
+    "backups": {"restore", "edit_backup", "delete_backup"},
+    "schedules": {"add_schedule", "edit_schedule", "toggle_schedule", "delete_schedule"},
+}
+
+
+def size_text(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(n)
+
+
+def local(value: Any) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+class BackupTabs(Screen[None]):
+    """Mixed into the cluster screen, which has the tables #cluster-backups and #cluster-schedules."""
+
+    BINDINGS = [
+        Binding("b", "backup_now", "Backup now", id="backups.now"),
+        Binding("R", "restore", "Restore", id="backups.restore"),
+        Binding("u", "edit_backup", "Edit", id="backups.edit"),
+        Binding("x", "delete_backup", "Delete", id="backups.delete"),
+        Binding("n", "add_schedule", "New schedule", id="schedules.add"),
+        Binding("u", "edit_schedule", "Edit", id="schedules.edit"),
+        Binding("space", "toggle_schedule", "Enable/disable", id="schedules.toggle"),
+        Binding("x", "delete_schedule", "Delete", id="schedules.delete"),
+    ]
+    store: Store
+    settings: Callable[[], Settings]
+    cluster_name: str
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        for tab, actions in TAB_ACTIONS.items():
+            if action in actions:
+                return self.query_one("#tabs", TabbedContent).active == tab
+        return True
+
+    def on_tabbed_content_tab_activated(self) -> None:
+        self.refresh_bindings()
+
+    def fill_backup_tabs(self) -> None:
+        backups = self.query_one("#cluster-backups", DataTable)
+        keep = backups.cursor_row
+        backups.clear()
+        for b in self.store.backups.list(lambda b: b.cluster == self.cluster_name):
+            state = b.state.value + (f": {b.error}" if b.error else "")
+            backups.add_row(
+                b.name,
+                state,
+                size_text(b.size) if b.size else "-",
+                b.kubernetes_version,
+                local(b.created_at),
+                b.description,
+                key=b.name,
+            )
+        backups.move_cursor(row=keep)
+        schedules = self.query_one("#cluster-schedules", DataTable)
+        keep = schedules.cursor_row
+        schedules.clear()
+        for s in self.store.cron_backups.list(lambda s: s.cluster == self.cluster_name):
+            last = s.runs[-1] if s.runs else None
+            schedules.add_row(
+                s.name,
+                s.cron if s.type == "repeat" else f"once {local(s.run_at)}",
+                str(s.keep or "-"),
+                "yes" if s.enabled else "no",
+                local(s.next_run),
+                f"{last.result} {local(last.at)}" if last else "-",
+                key=s.name,
+            )
+        schedules.move_cursor(row=keep)
+
+    def _selected(self, table_id: str) -> str | None:
+        table = self.query_one(table_id, DataTable)
+        if table.row_count == 0:
+            return None
+        value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return None if value is None else str(value)
+
+    def _service(self) -> Any:
+        from engine.backups import BackupService
+
+        return BackupService(self.store, self.settings())
+
+    # -- backups ------------------------------------------------------------------------
+
+    def action_backup_now(self) -> None:
+        from engine.errors import RefusedError
+        from store.errors import StoreError
+
+        service = self._service()
+
+        async def backup() -> None:
+            try:
+                made, op = await service.create(self.cluster_name)
+            except (RefusedError, StoreError) as e:
+                self.notify(str(e), severity="error", title="Backup")
+                return
+            if op.status.value == "succeeded":
+                self.notify(f"Backup {made.name} is available", title="Backup")
+            else:
+                self.notify(f"Backup {made.name} failed: {op.error}", severity="error")
+
+        self.notify("Taking a backup...", title="Backup", timeout=3)
+        self.app.run_worker(backup(), group="operations", exit_on_error=False)
+
+    def action_restore(self) -> None:
+        name = self._selected("#cluster-backups")
+        if name is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.app.run_worker(self._restore(name), group="operations", exit_on_error=False)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Restore {name} to cluster {self.cluster_name}?\n\nThis overwrites the etcd data "
+                "of every control-plane node with the backup's: every object made or changed "
+                "since the backup is lost.",
+                yes="Restore",
+            ),
+            answer,
+        )
+
+    async def _restore(self, name: str) -> None:
+        from engine.errors import RefusedError
+        from screens.oplog.screen import OperationLogScreen
+        from store.errors import StoreError
+
+        service = self._service()
+        try:
+            op = await service.prepare_restore(self.cluster_name, name)
+        except (RefusedError, StoreError) as e:
+            self.notify(str(e), severity="error", title="Restore")
+            return
+        self.app.push_screen(OperationLogScreen(self.store, op.id))
+        await service.run(op)
+
+    def action_edit_backup(self) -> None:
+        from screens.wizard.screen import NameScreen
+
+        name = self._selected("#cluster-backups")
+        if name is None:
+            return
+
+        def described(text: str | None) -> None:
+            if text is not None:
+                self._service().edit(name, text)
+                self.fill_backup_tabs()
+
+        self.app.push_screen(NameScreen(f"Description of {name}:"), described)
+
+    def action_delete_backup(self) -> None:
+        from engine.errors import RefusedError
+        from store.errors import StoreError
+
+        name = self._selected("#cluster-backups")
+        if name is None:
+            return
+
+        async def delete() -> None:
+            try:
+                await self._service().delete(name)
+            except (RefusedError, StoreError) as e:
+                self.notify(str(e), severity="error", title="Backup")
+                return
+            self.notify(f"Deleted backup {name}", title="Backup")
+            self.fill_backup_tabs()
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.app.run_worker(delete(), exit_on_error=False)
+
+        self.app.push_screen(
+            ConfirmScreen(f"Delete backup {name} and its snapshot?", yes="Delete"), answer
+        )
+
+    # -- schedules ----------------------------------------------------------------------
+
+    def action_add_schedule(self) -> None:
+        from screens.clusters.schedule_form import ScheduleForm
+
+        self.app.push_screen(
+            ScheduleForm(self.store, self.cluster_name), lambda _: self.fill_backup_tabs()
+        )
+
+    def action_edit_schedule(self) -> None:
+        from screens.clusters.schedule_form import ScheduleForm
+
+        name = self._selected("#cluster-schedules")
+        if name is not None:
+            current = self.store.cron_backups.get(name)
+            self.app.push_screen(
+                ScheduleForm(self.store, self.cluster_name, current),
+                lambda _: self.fill_backup_tabs(),
+            )
+
+    def action_toggle_schedule(self) -> None:
+        from engine.schedules import ScheduleService
+
+        name = self._selected("#cluster-schedules")
+        if name is not None:
+            enabled = self.store.cron_backups.get(name).enabled
+            ScheduleService(self.store).set_enabled(name, not enabled)
+            self.fill_backup_tabs()
+
+    def action_delete_schedule(self) -> None:
+        from engine.schedules import ScheduleService
+
+        name = self._selected("#cluster-schedules")
+        if name is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                ScheduleService(self.store).delete(name)
+                self.fill_backup_tabs()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Delete schedule {name}? Its backups are kept.", yes="Delete"), answer
+        )
