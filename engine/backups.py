@@ -13,9 +13,9 @@ from engine.backup_actions import object_key
 from engine.backup_points import BackupPointService
 from engine.errors import RefusedError
 from engine.events import EventBus
-from engine.locks import owner_alive
+from engine.locks import owner_alive, running_for_cluster
 from engine.planner.backup import plan_backup, plan_restore, snapshot_path
-from engine.runner import Runner
+from engine.runner import OperationError, Runner
 from engine.ssh.connection import SSHError, connect
 from engine.ssh.hostkeys import HostKeyError, KnownHosts
 from store.documents.backup import Backup, BackupState
@@ -66,6 +66,14 @@ class BackupService:
             f"no control-plane node of {cluster.name} is reachable: " + "; ".join(problems)
         )
 
+    def _not_busy(self, cluster: str) -> None:
+        busy = running_for_cluster(self.store, cluster)
+        if busy is not None:
+            raise BackupError(
+                f"cluster {cluster} is busy with operation {busy.id} ({busy.type}); wait for it "
+                f"or cancel it: kctui operation cancel {busy.id}"
+            )
+
     # -- backups ------------------------------------------------------------------------
 
     async def prepare(
@@ -83,6 +91,7 @@ class BackupService:
             raise BackupError(
                 f"cluster {cluster_name} is {cluster.status.phase.value}; a backup needs it Running"
             )
+        self._not_busy(cluster_name)
         if not cluster.spec.backup_point:
             raise BackupError(
                 f"cluster {cluster_name} has no backup point; attach one: "
@@ -121,7 +130,13 @@ class BackupService:
 
     async def run(self, op: Operation) -> Operation:
         """Run a backup or restore operation and settle the backup's and cluster's state."""
-        done = await Runner(self.store, self.settings, self.bus).run(op)
+        try:
+            done = await Runner(self.store, self.settings, self.bus).run(op)
+        except OperationError as e:  # another operation got to the cluster first
+            op.status, op.error = OperationStatus.CANCELLED, str(e)
+            self.store.operations.save(op)
+            self.settle(op)
+            raise
         self.settle(done)
         return done
 
@@ -253,6 +268,7 @@ class BackupService:
                 )
                 + "; a restore needs the same nodes"
             )
+        self._not_busy(cluster_name)
         masters = [m.node for m in cluster.spec.masters]
         unreachable = [p for p in await asyncio.gather(*(self._probe(m) for m in masters)) if p]
         if unreachable:

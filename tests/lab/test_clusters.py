@@ -410,7 +410,31 @@ def test_b_three_masters_two_workers_vip_dual_stack_registry(
         ).returncode
         == 0
     )
+    check_three_member_restore(lab, data, h[:3])
     assert kctui(data, "cluster", "delete", "beta", "--yes").returncode == 0
+
+
+def check_three_member_restore(lab: Lab, data: Path, masters: list[str]) -> None:
+    """A backup restored on three etcd members (data dir not a mount point): all three come
+    back from the snapshot, as one cluster."""
+    for m in masters:
+        ssh(lab, m, "mkdir -p /var/backups/etcd")
+    assert kctui(data, "backup-point", "add", "shelf", "--fs", "/var/backups/etcd").returncode == 0
+    assert kctui(data, "cluster", "set", "beta", "--backup-point", "shelf").returncode == 0
+    kubectl = ("cluster", "kubectl", "beta", "--")
+    assert kctui(data, *kubectl, "create", "namespace", "keep-me").returncode == 0
+    made = kctui(data, "backup", "create", "beta", "--json")
+    assert made.returncode == 0, made.stdout + made.stderr
+    name = json.loads(made.stdout)["backup"]["name"]
+    assert kctui(data, *kubectl, "delete", "namespace", "keep-me").returncode == 0
+    restored = kctui(data, "backup", "restore", "beta", name, "--yes")
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    for m in masters:  # each member serves the restored data
+        keys = out(lab, m, f"{ETCDCTL} get --prefix /registry/namespaces/ --keys-only")
+        assert "/registry/namespaces/keep-me" in keys
+        started = out(lab, m, f"{ETCDCTL} member list").splitlines()
+        assert len(started) == 3 and all(", started, " in line for line in started)
+    assert kctui(data, "backup", "delete", name, "--yes").returncode == 0
 
 
 def test_online_mode_downloads_from_the_mirror_and_checks_sha256(
