@@ -108,7 +108,7 @@ def upload(target: S3Target, path: Path, key: str, sha256: str, abort: threading
 
     def progress(_sent: int) -> None:
         if abort.is_set():
-            raise S3Error("upload cancelled")
+            raise S3Error(f"upload of {key} cancelled")
 
     s3 = client(target)
     size = path.stat().st_size

@@ -307,15 +307,19 @@ def stop(*procs: subprocess.Popen[bytes]) -> None:
         assert p.wait(timeout=60) == 0  # a clean stop on SIGTERM
 
 
+def once(data: Path, s3_url: str, name: str, seconds: float) -> None:
+    """A once-only backup of gamma (to S3), due in `seconds`."""
+    use_s3(data, s3_url)
+    at = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+    added = kctui(data, "cronbackup", "add", name, "--cluster", "gamma", "--at", at)
+    assert added.returncode == 0, added.stderr
+
+
 def test_two_daemons_on_one_data_dir_run_a_due_job_once(
     gamma: tuple[Lab, Path, str], tmp_path: Path
 ) -> None:
     _, data, s3_url = gamma
-    use_s3(data, s3_url)
-    at = (datetime.now(UTC) + timedelta(seconds=4)).isoformat()
-    assert (
-        kctui(data, "cronbackup", "add", "twice", "--cluster", "gamma", "--at", at).returncode == 0
-    )
+    once(data, s3_url, "twice", seconds=4)
     first, second = daemon(data, tmp_path / "a.log"), daemon(data, tmp_path / "b.log")
     try:
         runs = runs_of(data, "twice", 1)
@@ -334,11 +338,7 @@ def test_a_daemon_started_after_a_missed_run_within_the_grace_period_runs_it_onc
     gamma: tuple[Lab, Path, str], tmp_path: Path
 ) -> None:
     _, data, s3_url = gamma
-    use_s3(data, s3_url)
-    at = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
-    assert (
-        kctui(data, "cronbackup", "add", "late", "--cluster", "gamma", "--at", at).returncode == 0
-    )
+    once(data, s3_url, "late", seconds=2)
     time.sleep(3)  # due, and no scheduler is up
     late = daemon(data, tmp_path / "late.log")
     try:

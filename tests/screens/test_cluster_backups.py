@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
@@ -42,6 +43,17 @@ def cells(table: DataTable) -> list[list[str]]:  # type: ignore[type-arg]
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+async def on_tab(app: Any, pilot: Any, store: Store, tab: str) -> ClusterDetailScreen:
+    """Cluster c1's screen on `tab`, its table focused."""
+    app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
+    await pilot.pause()
+    screen: ClusterDetailScreen = app.screen
+    screen.query_one("#tabs", TabbedContent).active = tab
+    await pilot.pause()
+    screen.query_one(f"#cluster-{tab}", DataTable).focus()
+    return screen
+
+
 def test_cron_helpers() -> None:
     assert cron_for("daily", "02:30", "0", "1", "") == "30 2 * * *"
     assert cron_for("weekly", "23:05", "6", "1", "") == "5 23 * * 6"
@@ -63,14 +75,9 @@ async def test_backups_tab_lists_and_refuses_a_restore_with_the_reason(tmp_path:
     store = seeded(tmp_path)
     app = make_app(store, Settings())
     async with app.run_test(size=(140, 40)) as pilot:
-        app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
-        await pilot.pause()
-        screen = app.screen
-        screen.query_one("#tabs", TabbedContent).active = "backups"
-        await pilot.pause()
+        screen = await on_tab(app, pilot, store, "backups")
         rows = cells(screen.query_one("#cluster-backups", DataTable))
         assert rows[0][:4] == ["c1-nightly-a1b2c3", "available", "3.0 MiB", "v1.28.15"]
-        screen.query_one("#cluster-backups", DataTable).focus()
         await pilot.press("R")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -92,12 +99,7 @@ async def test_schedules_tab_adds_with_the_next_three_runs_toggles_and_deletes(
     store = seeded(tmp_path)
     app = make_app(store, Settings())
     async with app.run_test(size=(140, 40)) as pilot:
-        app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
-        await pilot.pause()
-        screen = app.screen
-        screen.query_one("#tabs", TabbedContent).active = "schedules"
-        await pilot.pause()
-        screen.query_one("#cluster-schedules", DataTable).focus()
+        screen = await on_tab(app, pilot, store, "schedules")
         await pilot.press("n")
         await pilot.pause()
         form = app.screen
