@@ -132,6 +132,24 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
             ),
         )
     )
+    point = store.backup_points.find(spec.backup_point) if spec.backup_point else None
+    if point is not None and point.type == "fs":
+        # Backups will be kept there; better to learn now that it is missing than at 2 a.m.
+        add(
+            Step(
+                name="backup-point",
+                title=f"backup point {point.name}: {point.fs_path} on the control plane",
+                nodes=_names(m.masters),
+                timeout=30,
+                env={"BACKUP_PATH": point.fs_path},
+                script=(
+                    'test -d "$BACKUP_PATH" || { echo "spec.backupPoint: $BACKUP_PATH does not '
+                    "exist on $(hostname); create it (or mount the share) on every control-plane "
+                    'node, or leave backupPoint out and attach it later" >&2; exit 1; }\n'
+                    'echo "$BACKUP_PATH is there"\n'
+                ),
+            )
+        )
     hosts_line = f'sed -i "/ {CONTROL_PLANE_HOST}$/d" /etc/hosts\necho "$TARGET {CONTROL_PLANE_HOST}" >> /etc/hosts\n'
     add(
         Step(

@@ -48,6 +48,9 @@ def gamma(
     with moto_server() as s3_url:
         for lab, data in prepared(f"bk{os.getpid() % 10000}", 2, tmp, lab_packages):
             h = [x.name for x in lab.hosts]
+            # attached at create: the create checks the path on the control plane
+            ssh(lab, h[0], f"mkdir -p {FS_PATH}")
+            assert kctui(data, "backup-point", "add", "rack", "--fs", FS_PATH).returncode == 0
             spec = {
                 "apiVersion": "kctui/v1",
                 "kind": "Cluster",
@@ -57,6 +60,7 @@ def gamma(
                     "workers": [{"node": h[1]}],
                     "offline": True,
                     "kubernetesVersion": "v1.28.15",
+                    "backupPoint": "rack",
                 },
             }
             path = tmp / "gamma.yaml"
@@ -96,9 +100,12 @@ def test_fs_backup_then_restore_brings_a_deleted_namespace_back(
 ) -> None:
     lab, data, _ = gamma
     master = lab.hosts[0].name
-    ssh(lab, master, f"mkdir -p {FS_PATH}")
-    assert kctui(data, "backup-point", "add", "rack", "--fs", FS_PATH).returncode == 0
-    assert kctui(data, "cluster", "set", "gamma", "--backup-point", "rack").returncode == 0
+    spec = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["spec"]
+    assert spec["backupPoint"] == "rack"
+    ops = json.loads(kctui(data, "operation", "list", "--json").stdout)
+    create = json.loads(kctui(data, "operation", "show", ops[0]["id"], "--json").stdout)
+    checked = [s["status"] for s in create["steps"] if s["name"] == "backup-point"]
+    assert create["type"] == "create-cluster" and checked == ["succeeded"]
     kubectl(data, "create", "namespace", "team-a")
     kubectl(data, "create", "namespace", "team-b")
 
