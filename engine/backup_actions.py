@@ -10,6 +10,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncssh
+
 from engine import s3
 from engine.local_actions import Context, register
 from engine.ssh.connection import SSHError
@@ -96,7 +98,7 @@ async def backup_store(ctx: Context) -> int:
             finally:
                 staged.unlink(missing_ok=True)
                 await asyncio.shield(conn.run(f"rm -f {shlex.quote(path)}"))
-    except (BackupStepError, s3.S3Error, SSHError, OSError) as e:
+    except (BackupStepError, s3.S3Error, SSHError, OSError, asyncssh.Error) as e:
         ctx.emit("err", str(e))
         return 1
 
@@ -143,7 +145,7 @@ async def restore_fetch(ctx: Context) -> int:
             ctx.emit("out", f"{node}:{dest}: copied, sha256 verified on the node")
 
         await asyncio.gather(*(put(n) for n in nodes))
-    except (BackupStepError, s3.S3Error, SSHError, OSError) as e:
+    except (BackupStepError, s3.S3Error, SSHError, OSError, asyncssh.Error) as e:
         ctx.emit("err", str(e))
         return 1
     finally:

@@ -6,6 +6,8 @@ import asyncio
 import re
 import shlex
 
+import asyncssh
+
 from engine.errors import RefusedError
 from engine.redact import Redactor
 from engine.s3 import S3Error, ensure_bucket
@@ -110,8 +112,9 @@ class BackupPointService:
             )
         self.store.backup_points.delete(name)
 
-    async def check_fs_path(self, name: str, cluster: str) -> None:
-        """An fs point's path must exist on every control-plane node of the cluster."""
+    async def check_fs_path(self, name: str, cluster: str, reachable_only: bool = False) -> None:
+        """An fs point's path must exist on every control-plane node of the cluster (before a
+        backup: on every one that answers; the snapshot is taken on the first that does)."""
         point = self.store.backup_points.get(name)
         if point.type != "fs":
             return
@@ -122,10 +125,12 @@ class BackupPointService:
             node = self.store.nodes.get(node_name)
             try:
                 conn = await connect(node, known, self.settings.ssh)
-            except (SSHError, HostKeyError) as e:
-                return f"{node_name}: {e}"
+            except (SSHError, HostKeyError, OSError) as e:
+                return "" if reachable_only else f"{node_name}: {e}"
             try:
-                code, _, _ = await conn.run(f"test -d {shlex.quote(point.fs_path)}")
+                code, _, _ = await conn.run(f"test -d {shlex.quote(point.fs_path)}", time_limit=30)
+            except (SSHError, asyncssh.Error, OSError, TimeoutError) as e:
+                return f"{node_name}: {e or 'no answer in 30 s'}"
             finally:
                 await conn.close()
             return "" if code == 0 else f"{node_name}: {point.fs_path} does not exist"

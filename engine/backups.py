@@ -7,6 +7,9 @@ import re
 import secrets
 import shlex
 from collections.abc import Sequence
+from datetime import timedelta
+
+import asyncssh
 
 from engine import s3
 from engine.backup_actions import object_key
@@ -15,7 +18,7 @@ from engine.errors import RefusedError
 from engine.events import EventBus
 from engine.locks import owner_alive, running_for_cluster
 from engine.planner.backup import plan_backup, plan_restore, snapshot_path
-from engine.runner import OperationError, Runner
+from engine.runner import OperationError, Runner, now
 from engine.ssh.connection import SSHError, connect
 from engine.ssh.hostkeys import HostKeyError, KnownHosts
 from store.documents.backup import Backup, BackupState
@@ -27,6 +30,7 @@ from store.store import Store
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$")
 DEFAULT_NAME = "manual"
 RESTORABLE = (ClusterPhase.RUNNING, ClusterPhase.RESTORE_FAILED)
+STARTS_WITHIN = timedelta(minutes=2)  # a prepared operation not started by then was abandoned
 
 
 class BackupError(RefusedError):
@@ -98,7 +102,9 @@ class BackupService:
                 f"kctui cluster set {cluster_name} --backup-point NAME"
             )
         point = self.store.backup_points.get(cluster.spec.backup_point)
-        await BackupPointService(self.store, self.settings).check_fs_path(point.name, cluster_name)
+        await BackupPointService(self.store, self.settings).check_fs_path(
+            point.name, cluster_name, reachable_only=True
+        )
         source = await self._first_reachable(cluster)
         backup = Backup(
             name=f"{cluster_name}-{name}-{secrets.token_hex(3)}",
@@ -135,7 +141,8 @@ class BackupService:
         except OperationError as e:  # another operation got to the cluster first
             op.status, op.error = OperationStatus.CANCELLED, str(e)
             self.store.operations.save(op)
-            self.settle(op)
+            if op.type == "backup":  # a restore's states belong to the one that is running
+                self.settle(op)
             raise
         self.settle(done)
         return done
@@ -172,11 +179,16 @@ class BackupService:
             op = self.store.operations.find(b.operation) if b.operation else None
             if op is None:
                 continue
-            if op.status == OperationStatus.PENDING or (
-                op.status == OperationStatus.RUNNING
-                and owner_alive(self.store.operations.dir(op.id))
+            if op.status == OperationStatus.PENDING and now() - op.created_at < STARTS_WITHIN:
+                continue  # about to be run by the process that made it
+            if op.status == OperationStatus.RUNNING and owner_alive(
+                self.store.operations.dir(op.id)
             ):
                 continue
+            if op.status == OperationStatus.PENDING:
+                op.status = OperationStatus.INTERRUPTED
+                op.error = "the kctui process that made it stopped before running it"
+                self.store.operations.save(op)
             if op.status == OperationStatus.RUNNING:
                 op.status = OperationStatus.INTERRUPTED
                 op.error = op.error or "the kctui process running it stopped"
@@ -225,6 +237,8 @@ class BackupService:
         try:
             quoted = " ".join(shlex.quote(p) for p in paths)
             code, _, err = await conn.run(f"rm -f {quoted}")
+        except (SSHError, asyncssh.Error, OSError, TimeoutError) as e:
+            code, err = 1, str(e) or "no answer"
         finally:
             await conn.close()
         if code != 0 and required:

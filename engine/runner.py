@@ -152,8 +152,10 @@ class Runner:
                     break
             else:
                 op.status = OperationStatus.SUCCEEDED
-            await self._rescue(op, pool, redact, op_dir)
         finally:
+            # Also when this task itself is cancelled (ctrl+c, the TUI quitting): what a failed
+            # step left half-done must be put back.
+            await self._rescue(op, pool, redact, op_dir)
             watcher.cancel()
             flusher.cancel()
             self._flush(op)
@@ -240,7 +242,8 @@ class Runner:
 
     @staticmethod
     def _any_failed(tasks: Iterable[NodeTask]) -> bool:
-        return any(t.status in (TaskStatus.FAILED, TaskStatus.PENDING) for t in tasks)
+        done = (TaskStatus.SUCCEEDED, TaskStatus.SKIPPED, TaskStatus.CANCELLED)
+        return any(t.status not in done for t in tasks)
 
     async def _run_task(
         self,
@@ -299,6 +302,8 @@ class Runner:
                 except (SSHError, HostKeyError, OSError) as e:
                     task.reason = redact(str(e))
                     await pool.discard(task.node)
+                except Exception as e:  # a defect in a step must fail it, not pass it
+                    task.reason = redact(f"{type(e).__name__}: {e}")
                 note(f"attempt {attempt + 1} failed: {task.reason}")
                 if attempt < step.retries:
                     delay = step.retry_backoff * (2**attempt)

@@ -40,18 +40,23 @@ def client(target: S3Target) -> Any:
     )
 
 
-def _ca_file(pem: str) -> str:
-    import hashlib
-    import tempfile
-    from pathlib import Path
+_CA_FILES: dict[str, str] = {}
 
-    path = (
-        Path(tempfile.gettempdir())
-        / f"kctui-ca-{hashlib.sha256(pem.encode()).hexdigest()[:16]}.pem"
-    )
-    if not path.exists():
+
+def _ca_file(pem: str) -> str:
+    """boto3 takes a CA bundle as a path: one file per CA, in a directory of this process's
+    own (mode 0700), removed at exit."""
+    import atexit
+    import shutil
+    import tempfile
+
+    if pem not in _CA_FILES:
+        directory = tempfile.mkdtemp(prefix="kctui-ca-")
+        atexit.register(shutil.rmtree, directory, True)
+        path = Path(directory) / "ca.pem"
         path.write_text(pem)
-    return str(path)
+        _CA_FILES[pem] = str(path)
+    return _CA_FILES[pem]
 
 
 def ensure_bucket(target: S3Target) -> bool:
@@ -103,6 +108,7 @@ def upload(target: S3Target, path: Path, key: str, sha256: str, abort: threading
     Setting `abort` stops the transfer; a multipart upload cut short is aborted by boto3, so no
     partial object is left.
     """
+    from boto3.exceptions import S3UploadFailedError
     from boto3.s3.transfer import TransferConfig
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -122,7 +128,7 @@ def upload(target: S3Target, path: Path, key: str, sha256: str, abort: threading
             Callback=progress,
         )
         head = s3.head_object(Bucket=target.bucket, Key=key)
-    except (BotoCoreError, ClientError) as e:
+    except (BotoCoreError, ClientError, S3UploadFailedError) as e:
         raise _fail(target, f"upload of {key}", e) from None
     stored = int(head["ContentLength"])
     if stored != size or head.get("Metadata", {}).get("sha256") != sha256:

@@ -45,6 +45,7 @@ class Scheduler:
         self.clock = clock
         self.bus = bus
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self._running: set[asyncio.Future[CronRun]] = set()
 
     def _claim(self, name: str, now: datetime) -> tuple[CronBackup, datetime] | None:
         lease = timedelta(seconds=self.settings.scheduler.lease_seconds)
@@ -53,12 +54,7 @@ class Scheduler:
         def take(s: CronBackup) -> None:
             if not s.enabled or s.next_run is None or s.next_run > now:
                 raise _NotYours
-            if (
-                s.lease_owner
-                and s.lease_owner != self.owner
-                and s.lease_until
-                and s.lease_until > now
-            ):
+            if s.lease_until and s.lease_until > now:  # still running (here or elsewhere)
                 raise _NotYours
             claimed.append(s.next_run)
             s.lease_owner, s.lease_until = self.owner, now + lease
@@ -79,8 +75,9 @@ class Scheduler:
         with contextlib.suppress(StoreError):  # the schedule was deleted while it ran
             self.store.cron_backups.update(name, record)
 
-    async def tick(self) -> list[CronRun]:
-        """Run every job due now; returns what each did."""
+    async def tick(self, wait: bool = True) -> list[CronRun]:
+        """Run every job due now; returns what each did. With wait=False the runs go on in the
+        background (a long backup must not hold up a job due meanwhile)."""
         now = self.clock()
         due = [
             s.name
@@ -89,8 +86,13 @@ class Scheduler:
             )
         ]
         claims = [c for c in (self._claim(n, now) for n in due) if c is not None]
-        runs = await asyncio.gather(*(self._run(s, at, now) for s, at in claims))
-        return list(runs)
+        tasks = [asyncio.ensure_future(self._run(s, at, now)) for s, at in claims]
+        if not wait:
+            self._running.update(tasks)
+            for task in tasks:
+                task.add_done_callback(self._running.discard)
+            return []
+        return list(await asyncio.gather(*tasks))
 
     async def _run(self, schedule: CronBackup, due: datetime, now: datetime) -> CronRun:
         grace = timedelta(seconds=self.settings.scheduler.missed_run_grace_seconds)
@@ -125,14 +127,18 @@ class Scheduler:
             return CronRun(at=due, result="failed", backup=backup.name, message=op.error)
         message = ""
         if schedule.type == "repeat" and schedule.keep:
-            message = await self._retain(service, schedule.name, schedule.keep)
+            message = await self._retain(service, schedule, schedule.keep)
         return CronRun(at=due, result="succeeded", backup=backup.name, message=message)
 
-    async def _retain(self, service: BackupService, schedule: str, keep: int) -> str:
+    async def _retain(self, service: BackupService, schedule: CronBackup, keep: int) -> str:
         """Delete the oldest available backups of the schedule beyond `keep`."""
         kept = sorted(
             self.store.backups.list(
-                lambda b: b.schedule == schedule and b.state == BackupState.AVAILABLE
+                lambda b: (
+                    b.schedule == schedule.name
+                    and b.cluster == schedule.cluster
+                    and b.state == BackupState.AVAILABLE
+                )
             ),
             key=lambda b: (b.completed_at or b.created_at, b.created_at),
         )
@@ -151,9 +157,12 @@ class Scheduler:
         log.info("scheduler %s started (every %g s)", self.owner, poll)
         while not stop.is_set():
             try:
-                await self.tick()
+                await self.tick(wait=False)
             except Exception:  # one bad tick must not end the daemon
                 log.exception("scheduler tick failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
+        if self._running:
+            log.info("finishing %d running backup(s) before stopping", len(self._running))
+            await asyncio.gather(*self._running, return_exceptions=True)
         log.info("scheduler %s stopped", self.owner)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 
 from engine.errors import RefusedError
 from store.documents.backup import CronBackup
@@ -32,12 +36,42 @@ def check_cron(expr: str) -> str:
     expr = " ".join(expr.split())
     if len(expr.split(" ")) != 5 or not croniter.is_valid(expr):
         raise ScheduleError(f"--cron {expr!r}: give {CRON_HELP}")
+    try:
+        croniter(expr, utcnow()).get_next(datetime)
+    except CroniterError:
+        raise ScheduleError(f"--cron {expr!r}: that time never comes (e.g. 31 February)") from None
     return expr
 
 
-def next_times(expr: str, after: datetime, count: int = 1) -> list[datetime]:
-    """The next run times of a cron expression, read in the jump host's local time."""
-    it = croniter(expr, after.astimezone())
+def local_zone() -> str:
+    """The jump host's time zone by name (TZ, else /etc/localtime), so that a schedule means the
+    same to the TUI, the CLI and a daemon started by systemd, across daylight-saving changes."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(os.readlink("/etc/localtime").partition("zoneinfo/")[2])
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    for name in candidates:
+        with contextlib.suppress(ValueError, ZoneInfoNotFoundError):
+            if name:
+                ZoneInfo(name)
+                return name
+    return "UTC"
+
+
+def check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ScheduleError(
+            f"--timezone {name!r}: give a zone name such as Europe/Berlin or UTC"
+        ) from None
+    return name
+
+
+def next_times(expr: str, after: datetime, count: int = 1, zone: str = "") -> list[datetime]:
+    """The next run times of a cron expression read in `zone` (default: the jump host's)."""
+    it = croniter(expr, after.astimezone(ZoneInfo(zone or local_zone())))
     return [it.get_next(datetime).astimezone(UTC) for _ in range(count)]
 
 
@@ -61,7 +95,7 @@ def following(schedule: CronBackup, now: datetime) -> datetime | None:
         return None
     if schedule.type == "once":
         return schedule.run_at if schedule.last_run is None else None
-    return next_times(schedule.cron, now)[0]
+    return next_times(schedule.cron, now, zone=schedule.timezone)[0]
 
 
 class ScheduleService:
@@ -76,6 +110,7 @@ class ScheduleService:
         cron: str = "",
         keep: int | None = None,
         at: str = "",
+        timezone: str = "",
     ) -> CronBackup:
         if not NAME_RE.match(name):
             raise ScheduleError(f"name {name!r}: use 1 to 40 lowercase letters, digits and '-'")
@@ -91,7 +126,12 @@ class ScheduleService:
                     "--keep: give how many of its backups to keep (1 or more); older ones are deleted"
                 )
             schedule = CronBackup(
-                name=name, cluster=cluster, type="repeat", cron=check_cron(cron), keep=keep
+                name=name,
+                cluster=cluster,
+                type="repeat",
+                cron=check_cron(cron),
+                keep=keep,
+                timezone=check_zone(timezone) if timezone else local_zone(),
             )
         else:
             if keep is not None:

@@ -14,12 +14,16 @@ RESTORE_DIR = "/var/lib/kctui/restore"
 
 # etcdctl from the node's PATH (etcd-client), or from kctui's packages; etcd speaks TLS with
 # client certificates, and kubeadm's healthcheck-client certificate is the one meant for tools.
-ETCDCTL = f"""ETCDCTL=$(command -v etcdctl || ls /opt/kctui/packages/*/bin/etcdctl 2>/dev/null | head -n1 || true)
-[ -n "$ETCDCTL" ] || {{ echo "etcdctl not found on $(hostname): install etcd-client (or put etcdctl in /usr/local/bin)" >&2; exit 1; }}
-export ETCDCTL_API=3
+FIND_ETCDCTL = "ETCDCTL=$(command -v etcdctl || ls /opt/kctui/packages/*/bin/etcdctl 2>/dev/null | head -n1 || true)\n"
+ETCD_FN = f"""export ETCDCTL_API=3
 etcd() {{ "$ETCDCTL" --endpoints=https://127.0.0.1:2379 --cacert={ETCD_PKI}/ca.crt \\
   --cert={ETCD_PKI}/healthcheck-client.crt --key={ETCD_PKI}/healthcheck-client.key "$@"; }}
 """
+ETCDCTL = (
+    FIND_ETCDCTL
+    + '[ -n "$ETCDCTL" ] || { echo "etcdctl not found on $(hostname): install etcd-client (or put etcdctl in /usr/local/bin)" >&2; exit 1; }\n'
+    + ETCD_FN
+)
 WAIT_HEALTHY = """healthy=""
 for _ in $(seq 1 {seconds}); do
   if etcd endpoint health >/dev/null 2>&1; then healthy=1; break; fi
@@ -78,9 +82,51 @@ def plan_backup(cluster: Cluster, backup: Backup, point: BackupPoint) -> Operati
             timeout=3600,
         ),
     ]
+    # A retry takes a new snapshot: the S3 staging copy is removed whatever the outcome.
     return Operation(
-        type="backup", cluster=cluster.name, steps=steps, params={"backup": backup.name}
+        type="backup",
+        cluster=cluster.name,
+        steps=steps,
+        params={"backup": backup.name},
+        retry_mode="restart",
     )
+
+
+MANIFESTS_OUT = (
+    'mkdir -p "$MANIFESTS_ASIDE"\n'
+    'for f in "$MANIFESTS"/*.yaml; do if [ -e "$f" ]; then mv -f "$f" "$MANIFESTS_ASIDE"/; fi; done\n'
+    'echo "static pod manifests moved to $MANIFESTS_ASIDE"\n'
+    "for _ in $(seq 1 120); do\n"
+    "  open=$(ss -Hltn 'sport = :2379')  # a failing ss ends the script (set -e)\n"
+    '  if [ -z "$open" ]; then stopped=1; break; fi\n'
+    "  sleep 1\n"
+    "done\n"
+    '[ -n "${stopped:-}" ] || { echo "etcd still listens on port 2379 after 120 s" >&2; exit 1; }\n'
+    "echo 'etcd stopped'\n"
+)
+MANIFESTS_BACK = (
+    'if ls "$MANIFESTS_ASIDE"/*.yaml >/dev/null 2>&1; then\n'
+    '  mv -f "$MANIFESTS_ASIDE"/*.yaml "$MANIFESTS"/\n'
+    '  echo "static pod manifests put back"\n'
+    "fi\n"
+)
+# Only the operation that moved the data aside puts it back; $ASIDE/operation says which did.
+PUT_BACK = (
+    FIND_ETCDCTL
+    + 'if [ -d "$ASIDE/member" ] && [ "$(cat "$ASIDE/operation" 2>/dev/null)" = "$OPERATION" ]; then\n'
+    + "".join("  " + line + "\n" for line in MANIFESTS_OUT.splitlines())
+    + '  rm -rf "$DATA_DIR/member"\n'
+    '  mv "$ASIDE/member" "$DATA_DIR/member"\n'
+    '  rm -rf "$ASIDE"\n'
+    '  echo "the old etcd data is back in $DATA_DIR"\n'
+    "fi\n"
+    'rm -rf "$NEW" "$SNAPSHOT"\n'
+    + MANIFESTS_BACK
+    + 'if [ -n "$ETCDCTL" ]; then\n'
+    + ETCD_FN
+    + WAIT_HEALTHY.format(seconds=120)
+    + "else echo 'etcdctl not found: not waiting for etcd to be healthy' >&2; fi\n"
+)
 
 
 def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
@@ -88,7 +134,14 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
     names = [n.node for n in masters]
     data_dir = cluster.spec.etcd.data_dir.rstrip("/")
     snapshot = f"{RESTORE_DIR}/{backup.name}.db"
+    op = Operation(
+        type="restore",
+        cluster=cluster.name,
+        params={"backup": backup.name},
+        retry_mode="restart",
+    )
     env = {
+        "OPERATION": op.id,
         "DATA_DIR": data_dir,
         "ASIDE": f"{data_dir}.kctui-before-restore",
         "NEW": f"{data_dir}.kctui-restoring",
@@ -110,18 +163,7 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
             **kw,
         )
 
-    put_back = (
-        ETCDCTL + 'if [ -d "$ASIDE/member" ]; then\n'
-        '  rm -rf "$DATA_DIR/member" && mv "$ASIDE/member" "$DATA_DIR/member" && rmdir "$ASIDE"\n'
-        '  echo "the old etcd data is back in $DATA_DIR"\n'
-        "fi\n"
-        'rm -rf "$NEW"\n'
-        'if ls "$MANIFESTS_ASIDE"/*.yaml >/dev/null 2>&1; then\n'
-        '  mv -f "$MANIFESTS_ASIDE"/*.yaml "$MANIFESTS"/ && echo "static pod manifests put back"\n'
-        "fi\n"
-        'rm -f "$SNAPSHOT"\n' + WAIT_HEALTHY.format(seconds=120)
-    )
-    steps = [
+    op.steps = [
         Step(
             name="fetch",
             title="fetch the snapshot to every control-plane node and verify its sha256",
@@ -130,26 +172,23 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
             args={"backup": backup.name, "nodes": names, "dest": snapshot},
             timeout=3600,
         ),
+        # etcdctl is looked for before anything is stopped: without it, nothing could be restored.
         step(
             "stop-etcd",
             "move the static pod manifests aside and wait for etcd to stop",
-            'mkdir -p "$MANIFESTS_ASIDE"\n'
-            'for f in "$MANIFESTS"/*.yaml; do [ -e "$f" ] && mv -f "$f" "$MANIFESTS_ASIDE"/; done\n'
-            'echo "static pod manifests moved to $MANIFESTS_ASIDE"\n'
-            "for _ in $(seq 1 120); do\n"
-            "  open=$(ss -Hltn 'sport = :2379')  # a failing ss ends the script (set -e)\n"
-            "  if [ -z \"$open\" ]; then echo 'etcd stopped'; exit 0; fi\n"
-            "  sleep 1\n"
-            "done\n"
-            "echo 'etcd still listens on port 2379 after 120 s' >&2; exit 1\n",
+            ETCDCTL + MANIFESTS_OUT,
         ),
         step(
             "move-data",
             "move the etcd data dir aside",
-            'if [ -d "$DATA_DIR/member" ]; then\n'
-            '  rm -rf "$ASIDE" && mkdir -p -m 700 "$ASIDE"\n'
+            'mkdir -p -m 700 "$ASIDE"\n'
+            'if [ -d "$ASIDE/member" ]; then\n'
+            "  # a restore cut off after this point left the data from before it here: keep it\n"
+            '  rm -rf "$DATA_DIR/member"\n'
+            'elif [ -d "$DATA_DIR/member" ]; then\n'
             '  mv "$DATA_DIR/member" "$ASIDE/member"\n'
             "fi\n"
+            'echo "$OPERATION" > "$ASIDE/operation"\n'
             'echo "etcd data moved to $ASIDE"\n',
         ),
         step(
@@ -167,9 +206,14 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
         step(
             "start-etcd",
             "put the manifests back and wait for etcd to be healthy",
-            ETCDCTL + 'mv -f "$MANIFESTS_ASIDE"/*.yaml "$MANIFESTS"/\n'
-            'echo "static pod manifests put back"\n' + WAIT_HEALTHY.format(seconds=180),
+            ETCDCTL + MANIFESTS_BACK + WAIT_HEALTHY.format(seconds=180),
             timeout=400,
+        ),
+        # Once every member is healthy on the restored data, the old data is not wanted back.
+        step(
+            "clean",
+            "remove the old data and the fetched snapshot",
+            'rm -rf "$ASIDE" "$SNAPSHOT"\nrmdir "$MANIFESTS_ASIDE" 2>/dev/null || true\necho done\n',
         ),
         Step(
             name="restart-kubelet",
@@ -177,18 +221,8 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
             nodes=[n.node for n in cluster.status.nodes],
             script="systemctl restart kubelet\necho 'kubelet restarted'\n",
             timeout=120,
+            ignore_errors=True,  # the restore is done; a kubelet that does not restart is logged
         ),
-        step(
-            "clean",
-            "remove the old data and the fetched snapshot",
-            'rm -rf "$ASIDE" "$SNAPSHOT"\nrmdir "$MANIFESTS_ASIDE" 2>/dev/null || true\necho done\n',
-        ),
-        step("put-back", "put the old etcd data and manifests back", put_back, rescue=True),
+        step("put-back", "put the old etcd data and manifests back", PUT_BACK, rescue=True),
     ]
-    return Operation(
-        type="restore",
-        cluster=cluster.name,
-        steps=steps,
-        params={"backup": backup.name},
-        retry_mode="restart",
-    )
+    return op

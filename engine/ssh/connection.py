@@ -285,24 +285,27 @@ class NodeConnection:
     ) -> None:
         root = (await self._sudo_mode()) == "root"
         parent = str(PurePosixPath(dest).parent)
-        tmp_dir = parent if root else "/tmp"
-        tmp = f"{tmp_dir}/.kctui-{secrets.token_hex(6)}.tmp"
+        q = shlex.quote
         if root:
-            await self.run(f"mkdir -p {shlex.quote(parent)}")
+            await self.run(f"mkdir -p {q(parent)}")
+        # A private directory: the file is never readable by others while it is on its way.
+        tmp_dir = f"{parent if root else '/tmp'}/.kctui-{secrets.token_hex(6)}"
+        tmp = f"{tmp_dir}/upload"
         try:
             async with self.conn.start_sftp_client() as sftp:
+                await sftp.mkdir(tmp_dir, asyncssh.SFTPAttrs(permissions=0o700))
                 await write(sftp, tmp)
         except BaseException:
-            await asyncio.shield(self.run(f"rm -f {shlex.quote(tmp)}"))
+            await asyncio.shield(self.run(f"rm -rf {q(tmp_dir)}"))
             raise
-        q = shlex.quote
         check = (
             f"echo {digest}'  '{q(tmp)} | sha256sum -c --quiet - || "
-            f"{{ rm -f {q(tmp)}; echo 'checksum mismatch after upload' >&2; exit 1; }}\n"
+            f"{{ rm -rf {q(tmp_dir)}; echo 'checksum mismatch after upload' >&2; exit 1; }}\n"
             f"mkdir -p {q(parent)}\n"
             f"chown root:root {q(tmp)}\n"
             f"chmod {mode:o} {q(tmp)}\n"
             f"mv -f {q(tmp)} {q(dest)}\n"
+            f"rmdir {q(tmp_dir)}\n"
         )
         code, _, err = await self.run(check)
         if code != 0:
@@ -318,7 +321,8 @@ class NodeConnection:
         q = shlex.quote
         tmp = f"/tmp/.kctui-{secrets.token_hex(6)}.tmp"
         code, _, err = await self.run(
-            f"install -m 600 -o {q(self.target.user)} {q(source)} {tmp}", time_limit=None
+            f"umask 077; install -m 600 -o {q(self.target.user)} {q(source)} {tmp}",
+            time_limit=None,
         )
         if code != 0:
             raise SSHError(f"{self.node.name}: cannot read {source}: {err.strip()}")

@@ -33,6 +33,7 @@ class SSHPool:
     async def discard(self, node_name: str) -> None:
         conn = self._conns.pop(node_name, None)
         if conn is not None:
+            await conn.settle()  # a timed-out script's process group is killed first
             conn.conn.abort()
 
     async def close(self) -> None:

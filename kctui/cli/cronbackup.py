@@ -19,6 +19,9 @@ def register(sub: Any) -> None:
     p.add_argument("--cron", default="", help='5 fields, e.g. "30 2 * * *"; L = last day of month')
     p.add_argument("--keep", type=int, help="backups of this schedule to keep (repeat)")
     p.add_argument("--at", default="", help="once, at this time (ISO 8601; local time if no zone)")
+    p.add_argument(
+        "--timezone", default="", help="zone the cron fields are read in (default: this host's)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_add)
     p = add_command(verbs, "list", "list scheduled backups")
@@ -68,7 +71,7 @@ def _last(s: Any) -> str:
 
 
 def run_add(ctx: Context, args: argparse.Namespace) -> int:
-    s = _service(ctx).add(args.name, args.cluster, args.cron, args.keep, args.at)
+    s = _service(ctx).add(args.name, args.cluster, args.cron, args.keep, args.at, args.timezone)
     if args.json:
         print_json(_dump(s))
     else:
@@ -106,10 +109,15 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print_json(_dump(s))
         return 0
-    when = f"cron {s.cron}, keep {s.keep}" if s.type == "repeat" else f"once at {_when(s.run_at)}"
+    when = (
+        f"cron {s.cron} ({s.timezone}), keep {s.keep}"
+        if s.type == "repeat"
+        else f"once at {_when(s.run_at)}"
+    )
     print(f"{s.name} (cluster {s.cluster}): {when}, {'enabled' if s.enabled else 'disabled'}")
     if s.type == "repeat" and s.enabled:
-        print("next runs: " + ", ".join(_when(t) for t in next_times(s.cron, utcnow(), 3)))
+        times = next_times(s.cron, utcnow(), 3, s.timezone)
+        print("next runs: " + ", ".join(_when(t) for t in times))
     for run in s.runs[-10:]:
         extra = " ".join(x for x in (run.backup, run.message) if x)
         print(f"  {_when(run.at)}  {run.result}  {extra}")

@@ -132,7 +132,8 @@ class ScheduleForm(ModalScreen[bool]):
             line.update("")
             return
         try:
-            times = next_times(check_cron(self.cron()), utcnow(), 3)
+            zone = self.current.timezone if self.current else ""
+            times = next_times(check_cron(self.cron()), utcnow(), 3, zone)
         except (ValueError, ScheduleError) as e:
             line.update(str(e))
             return

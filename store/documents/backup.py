@@ -84,6 +84,7 @@ class CronBackup(Document):
     cluster: str
     type: Literal["repeat", "once"]
     cron: str = ""  # 5 fields; day of month may be L
+    timezone: str = "UTC"  # the zone the cron fields are read in (IANA name)
     run_at: datetime | None = None
     keep: int | None = Field(default=None, ge=1)
     enabled: bool = True

@@ -118,3 +118,27 @@ def test_of_two_schedulers_on_one_data_dir_one_claims_a_due_run(store: Store) ->
     results = asyncio.run(both())
     assert sorted(len(r) for r in results) == [0, 1]
     assert len(store.cron_backups.get("hourly").runs) == 1
+
+
+def test_cron_is_read_in_the_schedules_zone_across_daylight_saving(store: Store) -> None:
+    clock = Clock(datetime(2026, 3, 27, 12, 0, tzinfo=UTC))
+    s = ScheduleService(store, clock).add(
+        "berlin", "c1", cron="30 2 * * *", keep=1, timezone="Europe/Berlin"
+    )
+    assert s.timezone == "Europe/Berlin"
+    times = next_times(s.cron, clock.now, 3, s.timezone)
+    # 02:30 CET is 01:30 UTC; on 29 March 02:30 does not exist (03:00 CEST); then 00:30 UTC
+    assert [t.strftime("%m-%d %H:%M") for t in times] == [
+        "03-28 01:30",
+        "03-29 01:00",
+        "03-30 00:30",
+    ]
+
+
+def test_a_cron_that_never_fires_and_an_unknown_zone_are_refused(store: Store) -> None:
+    service = ScheduleService(store, Clock(START))
+    with pytest.raises(ScheduleError, match="that time never comes"):
+        service.add("never", "c1", cron="0 0 31 2 *", keep=1)
+    with pytest.raises(ScheduleError, match="--timezone 'Mars/Olympus': give a zone name"):
+        service.add("mars", "c1", cron="0 0 * * *", keep=1, timezone="Mars/Olympus")
+    assert store.cron_backups.list() == []
