@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
+
+from screens.forms import FormScreen
 
 if TYPE_CHECKING:
     from store.documents.backup import CronBackup
@@ -50,18 +51,9 @@ def cron_for(kind: str, hhmm: str, weekday: str, day: str, custom: str) -> str:
     return f"{minute} {hour} {day} * *"
 
 
-class ScheduleForm(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    ScheduleForm { align: center middle; }
-    ScheduleForm > VerticalScroll { width: 76; max-width: 100%; height: 90%; border: round $accent;
-        background: $surface; padding: 0 1; }
-    ScheduleForm #sched-error { color: $text-error; height: auto; }
-    ScheduleForm #sched-next { color: $text-muted; height: auto; }
-    """
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="schedule.save"),
-        Binding("escape", "dismiss(False)", "Cancel", id="schedule.cancel"),
-    ]
+class ScheduleForm(FormScreen):
+    DEFAULT_CSS = "ScheduleForm #sched-next { color: $text-muted; height: auto; }"
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="schedule.save")]
 
     def __init__(self, store: Store, cluster: str, current: CronBackup | None = None) -> None:
         super().__init__()
@@ -97,7 +89,7 @@ class ScheduleForm(ModalScreen[bool]):
             yield Label("Keep the newest N backups (repeat)")
             yield Input(str(c.keep) if c and c.keep else "7", id="sched-keep")
             yield Static("", id="sched-next")
-            yield Static("", id="sched-error")
+            yield Static("", id="sched-error", classes="form-error")
 
     def on_mount(self) -> None:
         self.query_one("#sched-time" if self.current else "#sched-name", Input).focus()
@@ -145,7 +137,6 @@ class ScheduleForm(ModalScreen[bool]):
     def action_save(self) -> None:
         from engine.schedules import ScheduleError, ScheduleService
 
-        error = self.query_one("#sched-error", Static)
         once = self._kind() == "once"
         try:
             cron = "" if once else self.cron()
@@ -160,6 +151,6 @@ class ScheduleForm(ModalScreen[bool]):
             else:
                 service.edit(self.current.name, cron, keep, at)
         except (ValueError, ScheduleError) as e:
-            error.update(str(e))
+            self.show_error(str(e))
             return
         self.dismiss(True)

@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from screens.forms import FormScreen
 from screens.sections.kept import _Deletable
 from screens.sections.specs import SectionSpec
 
@@ -34,17 +34,8 @@ FIELDS = (
 )
 
 
-class BackupPointForm(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    BackupPointForm { align: center middle; }
-    BackupPointForm > VerticalScroll { width: 76; max-width: 100%; height: 90%; border: round $accent;
-        background: $surface; padding: 0 1; }
-    BackupPointForm #bp-error { color: $text-error; height: auto; }
-    """
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Add", id="backup-point.save"),
-        Binding("escape", "dismiss(False)", "Cancel", id="backup-point.cancel"),
-    ]
+class BackupPointForm(FormScreen):
+    BINDINGS = [Binding("ctrl+s", "save", "Add", id="backup-point.save")]
 
     @dataclass
     class Done(Message):
@@ -68,7 +59,7 @@ class BackupPointForm(ModalScreen[bool]):
             for label, field_id, secret in FIELDS:
                 yield Label(label)
                 yield Input(id=f"bp-{field_id}", password=secret)
-            yield Static("", id="bp-error")
+            yield Static("", id="bp-error", classes="form-error")
 
     def on_mount(self) -> None:
         self.query_one("#bp-region", Input).value = "us-east-1"
@@ -98,11 +89,10 @@ class BackupPointForm(ModalScreen[bool]):
         )
 
     def action_save(self) -> None:
-        error = self.query_one("#bp-error", Static)
         if self.query_one("#bp-type", Select).value == "fs" and not self._v("path"):
-            error.update("path: required, an absolute path on every control-plane node")
+            self.show_error("path: required, an absolute path on every control-plane node")
             return
-        error.update("Checking...")
+        self.show_error("Checking...")
         self.add(self.point())
 
     @work(thread=True, exclusive=True, group="backup-point", exit_on_error=False)
@@ -119,24 +109,16 @@ class BackupPointForm(ModalScreen[bool]):
 
     def on_backup_point_form_done(self, message: Done) -> None:
         if message.error:
-            self.query_one("#bp-error", Static).update(message.error)
+            self.show_error(message.error)
             return
         self.dismiss(True)
 
 
-class BackupPointEditForm(ModalScreen[bool]):
+class BackupPointEditForm(FormScreen):
     """FS points change only their description; S3 points also their credentials (checked)."""
 
-    DEFAULT_CSS = """
-    BackupPointEditForm { align: center middle; }
-    BackupPointEditForm > VerticalScroll { width: 76; max-width: 100%; height: auto;
-        max-height: 90%; border: round $accent; background: $surface; padding: 0 1; }
-    BackupPointEditForm #bp-error { color: $text-error; height: auto; }
-    """
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="backup-point-edit.save"),
-        Binding("escape", "dismiss(False)", "Cancel", id="backup-point-edit.cancel"),
-    ]
+    DEFAULT_CSS = "BackupPointEditForm > VerticalScroll { height: auto; max-height: 90%; }"
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="backup-point-edit.save")]
 
     def __init__(self, store: Store, settings: Callable[[], Settings], name: str) -> None:
         super().__init__()
@@ -157,10 +139,10 @@ class BackupPointEditForm(ModalScreen[bool]):
                 yield Input(self.point.s3.access_key, id="bp-access")
                 yield Label("S3 secret key (empty keeps the stored one)")
                 yield Input(id="bp-secret", password=True)
-            yield Static("", id="bp-error")
+            yield Static("", id="bp-error", classes="form-error")
 
     def action_save(self) -> None:
-        self.query_one("#bp-error", Static).update("Checking...")
+        self.show_error("Checking...")
         s3 = self.point.s3 is not None
         self.save(
             self.query_one("#bp-description", Input).value.strip(),
@@ -186,7 +168,7 @@ class BackupPointEditForm(ModalScreen[bool]):
 
     def on_backup_point_form_done(self, message: BackupPointForm.Done) -> None:
         if message.error:
-            self.query_one("#bp-error", Static).update(message.error)
+            self.show_error(message.error)
             return
         self.dismiss(True)
 

@@ -15,6 +15,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
 
+from screens.forms import FormScreen
+
 if TYPE_CHECKING:
     from store.store import Store
 
@@ -38,17 +40,9 @@ class TextScreen(ModalScreen[None]):
             yield Static(Syntax(self.text, self.lexer, theme="ansi_dark"))
 
 
-class RegistryForm(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    RegistryForm { align: center middle; }
-    RegistryForm > VerticalScroll { width: 72; max-width: 100%; height: 85%; border: round $accent;
-        background: $surface; padding: 0 1; }
-    RegistryForm #registry-error { color: $text-error; height: auto; }
-    """
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Add", id="registry.save"),
-        Binding("escape", "dismiss(False)", "Cancel", id="registry.cancel"),
-    ]
+class RegistryForm(FormScreen):
+    DEFAULT_CSS = "RegistryForm > VerticalScroll { width: 72; height: 85%; }"
+    BINDINGS = [Binding("ctrl+s", "save", "Add", id="registry.save")]
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -77,7 +71,7 @@ class RegistryForm(ModalScreen[bool]):
             )
             yield Label("Skip TLS verification")
             yield Switch(id="registry-skip")
-            yield Static("", id="registry-error")
+            yield Static("", id="registry-error", classes="form-error")
 
     def on_mount(self) -> None:
         self.query_one("#registry-name", Input).focus()
@@ -107,7 +101,7 @@ class RegistryForm(ModalScreen[bool]):
             if ca and "BEGIN CERTIFICATE" not in ca:
                 problems.append(f"CA file {ca_path}: not a PEM certificate")
         if problems:
-            self.query_one("#registry-error", Static).update("\n".join(problems))
+            self.show_error("\n".join(problems))
             return
         scheme = self.query_one("#registry-scheme", Select).value
         password = self.query_one("#registry-password", Input).value
