@@ -112,7 +112,13 @@ class ClusterService:
 
     def retry_operation(self, name: str) -> Operation:
         self.store.clusters.get(name)
-        return prepare_retry(self.latest_operation(name))
+        latest = self.latest_operation(name)
+        if latest.type == "restore":  # its checks (version, nodes, reachability) come first
+            backup = latest.params.get("backup", "BACKUP")
+            raise OperationError(
+                f"a restore is not retried; start it again: kctui backup restore {name} {backup} --yes"
+            )
+        return prepare_retry(latest)
 
     def delete_operation(self, name: str, force: bool = False) -> Operation:
         cluster = self.store.clusters.get(name)

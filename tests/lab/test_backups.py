@@ -238,6 +238,9 @@ def test_a_failed_restore_puts_the_old_data_back(gamma: tuple[Lab, Path, str]) -
     assert "injected restore failure" in failed.stdout + failed.stderr
     status = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]
     assert status["phase"] == "RestoreFailed"
+    retry = kctui(data, "cluster", "retry", "gamma")
+    assert retry.returncode == 1
+    assert f"start it again: kctui backup restore gamma {taken['name']} --yes" in retry.stderr
     # the data as it was before the restore: the namespace made after the backup is there
     assert "made-after" in namespaces(lab)
     assert out(lab, master, "ls /etc/kubernetes/manifests").split() == [
