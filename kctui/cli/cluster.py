@@ -69,9 +69,7 @@ def register(sub: Any) -> None:
 
 def _errors(fn: Any) -> Any:
     def wrapped(ctx: Context, args: argparse.Namespace) -> int:
-        from engine.runner import OperationError
         from engine.validate import SpecError
-        from store.errors import AlreadyExistsError, NotFoundError
 
         try:
             code: int = fn(ctx, args)
@@ -81,8 +79,6 @@ def _errors(fn: Any) -> Any:
                 "the spec has problems; nothing was changed:\n  "
                 + "\n  ".join(str(p) for p in e.problems)
             ) from None
-        except (OperationError, NotFoundError, AlreadyExistsError) as e:
-            raise CliError(str(e)) from None
 
     return wrapped
 
@@ -166,12 +162,7 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
 
 def _with_template(ctx: Context, cluster: Any, name: str) -> Any:
     """The spec file gives name and nodes; the template gives the rest."""
-    from store.errors import NotFoundError
-
-    try:
-        template = ctx.store.templates.get(name)
-    except NotFoundError as e:
-        raise CliError(str(e)) from None
+    template = ctx.store.templates.get(name)
     if template.cluster is None:
         raise CliError(f"template {name} is a storage template; use a cluster template")
     spec = template.cluster.model_copy(deep=True)

@@ -63,15 +63,9 @@ def _prepare(ctx: Context) -> None:
 
 def _errors(fn: Any) -> Any:
     def wrapped(ctx: Context, args: argparse.Namespace) -> int:
-        from engine.runner import OperationError
-        from store.errors import NotFoundError
-
         _prepare(ctx)
-        try:
-            code: int = fn(ctx, args)
-            return code
-        except (OperationError, NotFoundError) as e:
-            raise CliError(str(e)) from None
+        code: int = fn(ctx, args)
+        return code
 
     return wrapped
 

@@ -42,7 +42,6 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
     import re
 
     from store.documents.registry import Registry
-    from store.errors import AlreadyExistsError
 
     if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", args.name):
         raise CliError(f"name {args.name!r}: use lowercase letters, digits and '-'")
@@ -66,10 +65,7 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
         password=password or None,
         description=args.description,
     )
-    try:
-        ctx.store.registries.add(registry)
-    except AlreadyExistsError as e:
-        raise CliError(str(e)) from None
+    ctx.store.registries.add(registry)
     print(f"added registry {registry.name} ({registry.url})")
     return 0
 
@@ -87,12 +83,7 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_show(ctx: Context, args: argparse.Namespace) -> int:
-    from store.errors import NotFoundError
-
-    try:
-        reg = ctx.store.registries.get(args.name)
-    except NotFoundError as e:
-        raise CliError(str(e)) from None
+    reg = ctx.store.registries.get(args.name)
     data = reg.model_dump(mode="json", by_alias=True)
     if args.json:
         print_json(data)
@@ -103,16 +94,11 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_delete(ctx: Context, args: argparse.Namespace) -> int:
-    from store.errors import NotFoundError
-
     if not args.yes:
         raise CliError(f"deleting registry {args.name} needs --yes")
     users = [c.name for c in ctx.store.clusters.list() if c.spec.image_registry == args.name]
     if users:
         raise CliError(f"registry {args.name} is used by cluster(s) {', '.join(users)}")
-    try:
-        ctx.store.registries.delete(args.name)
-    except NotFoundError as e:
-        raise CliError(str(e)) from None
+    ctx.store.registries.delete(args.name)
     print(f"deleted registry {args.name}")
     return 0

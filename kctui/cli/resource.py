@@ -76,12 +76,7 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_show(ctx: Context, args: argparse.Namespace) -> int:
-    from store.errors import NotFoundError
-
-    try:
-        pkg = ctx.store.resources.get(args.name)
-    except NotFoundError as e:
-        raise CliError(str(e)) from None
+    pkg = ctx.store.resources.get(args.name)
     if args.json:
         print_json(pkg.model_dump(mode="json", by_alias=True))
         return 0
@@ -91,14 +86,9 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_delete(ctx: Context, args: argparse.Namespace) -> int:
-    from store.errors import NotFoundError
-
     if not args.yes:
         raise CliError(f"deleting {args.name} needs --yes")
-    try:
-        pkg = ctx.store.resources.get(args.name)
-    except NotFoundError as e:
-        raise CliError(str(e)) from None
+    pkg = ctx.store.resources.get(args.name)
     ctx.store.resources.delete(pkg.id)
     (ctx.store.resources_dir / pkg.archive).unlink(missing_ok=True)
     print(f"deleted {pkg.id}")

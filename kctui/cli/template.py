@@ -34,20 +34,6 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run_delete)
 
 
-def _errors(fn: Any) -> Any:
-    def wrapped(ctx: Context, args: argparse.Namespace) -> int:
-        from store.errors import AlreadyExistsError, NotFoundError
-
-        try:
-            code: int = fn(ctx, args)
-            return code
-        except (NotFoundError, AlreadyExistsError) as e:
-            raise CliError(str(e)) from None
-
-    return wrapped
-
-
-@_errors
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
     templates = ctx.store.templates.list()
     if args.json:
@@ -59,7 +45,6 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_show(ctx: Context, args: argparse.Namespace) -> int:
     import yaml
 
@@ -69,7 +54,6 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_save_cluster(ctx: Context, args: argparse.Namespace) -> int:
     from store.documents.template import Template
 
@@ -92,7 +76,6 @@ def run_save_cluster(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_rename(ctx: Context, args: argparse.Namespace) -> int:
     template = ctx.store.templates.get(args.name)
     if ctx.store.templates.exists(args.new_name):
@@ -103,7 +86,6 @@ def run_rename(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@_errors
 def run_delete(ctx: Context, args: argparse.Namespace) -> int:
     if not args.yes:
         raise CliError(f"deleting template {args.name} needs --yes")
