@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from kctui.lab.register import register_nodes
 from kctui.lab.ssh import ssh_argv
 from kctui.lab.state import Lab
 from store.store import Store
+from tests.cli import kctui
 
 INSTALL = """set -e
 d=$(mktemp -d); tar -xzf - -C "$d"
@@ -99,20 +99,6 @@ apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 cgroupDriver: systemd
 """
-
-
-KCTUI = str(Path(sys.executable).parent / "kctui")
-
-
-def kctui(data: Path, *args: str, input: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [KCTUI, "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        input=input,
-        check=False,
-    )
 
 
 def prepared(

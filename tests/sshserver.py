@@ -14,6 +14,10 @@ from pathlib import Path
 
 import asyncssh
 
+from engine.ssh.hostkeys import KnownHosts
+from store.documents.node import Node
+from store.store import Store
+
 
 @dataclass
 class SSHServer:
@@ -24,6 +28,20 @@ class SSHServer:
     host_key_fingerprint: str
     password: str
     host_public_key: asyncssh.SSHKey
+
+    def add_nodes(self, store: Store, *names: str) -> None:
+        """Nodes `names` in `store`, each this server (as root, by key), its host key pinned."""
+        for name in names:
+            store.nodes.add(
+                Node(
+                    name=name,
+                    address="127.0.0.1",
+                    port=self.port,
+                    user="root",
+                    key_file=str(self.client_key),
+                )
+            )
+        KnownHosts(store.known_hosts).pin("127.0.0.1", self.port, self.host_public_key)
 
 
 class _Server(asyncssh.SSHServer):

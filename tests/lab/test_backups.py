@@ -24,7 +24,8 @@ from store.documents.backup import S3Target
 from store.secrets import Secret
 from store.settings import load_settings
 from store.store import Store
-from tests.labkit import ETCDCTL, KCTUI, kctui, out, prepared, ssh
+from tests.cli import KCTUI, kctui
+from tests.labkit import ETCDCTL, out, prepared, ssh
 from tests.s3server import ACCESS_KEY, SECRET_KEY, moto_server
 
 pytestmark = pytest.mark.lab

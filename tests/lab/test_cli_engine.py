@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,21 +16,12 @@ from kctui.lab import lab as labs
 from kctui.lab.state import SUDO_PASSWORD_USER, Lab
 from store.documents.operation import Operation, Step
 from store.store import Store
+from tests import cli
+from tests.cli import KCTUI
 
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parents[2]
-KCTUI = str(Path(sys.executable).parent / "kctui")
-
-
-def kctui(data: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [KCTUI, "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=120,
-        check=False,
-    )
+kctui = partial(cli.kctui, timeout=120)
 
 
 def test_node_commands(lab: Lab, tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ import yaml
 from kctui.lab import lab as labs
 from kctui.lab.state import Lab
 from store.store import Store
-from tests.labkit import ETCDCTL, kctui, out, prepared, ssh
+from tests.cli import kctui
+from tests.labkit import ETCDCTL, out, prepared, ssh
 
 pytestmark = pytest.mark.lab
 

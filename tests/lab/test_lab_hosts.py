@@ -6,8 +6,8 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,10 +15,10 @@ import pytest
 from kctui.lab import lab as labs
 from kctui.lab import network
 from kctui.lab.state import SUDO_NOPASSWD_USER, SUDO_PASSWORD_USER, Lab
+from tests import cli
 from tests.labkit import out, ssh
 
 pytestmark = pytest.mark.lab
-KCTUI = str(Path(sys.executable).parent / "kctui")
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +31,7 @@ def lab() -> Iterator[Lab]:
     labs.down(name)
 
 
-def kctui(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [KCTUI, *args], capture_output=True, text=True, input=input, timeout=120, check=False
-    )
+kctui = partial(cli.run, timeout=120)
 
 
 def test_each_host_has_its_own_hostname_over_lab_ssh(lab: Lab) -> None:

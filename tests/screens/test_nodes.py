@@ -143,20 +143,9 @@ async def test_filter_sort_disable_detail_and_remove(tmp_path: Path) -> None:
 async def test_background_probe_updates_status_in_place(
     tmp_path: Path, ssh_server: SSHServer
 ) -> None:
-    from engine.ssh.hostkeys import KnownHosts
-
     store = Store(tmp_path / "data")
-    store.nodes.add(
-        Node(
-            name="srv",
-            address="127.0.0.1",
-            port=ssh_server.port,
-            user="root",
-            key_file=str(ssh_server.client_key),
-        )
-    )
+    ssh_server.add_nodes(store, "srv")
     store.nodes.add(Node(name="gone", address="127.0.0.1", port=1, user="root"))
-    KnownHosts(store.known_hosts).pin("127.0.0.1", ssh_server.port, ssh_server.host_public_key)
     app = make_app(store, Settings())
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")

@@ -7,11 +7,9 @@ import asyncio
 from pathlib import Path
 
 from engine.runner import Runner
-from engine.ssh.hostkeys import KnownHosts
 from kctui.app import make_app
 from screens.oplog.pane import NodePane
 from screens.oplog.screen import OperationLogScreen
-from store.documents.node import Node
 from store.documents.operation import Operation, Step
 from store.settings import Settings
 from store.store import Store
@@ -22,17 +20,7 @@ NODES = ["a", "b", "c"]
 
 def with_nodes(tmp_path: Path, server: SSHServer) -> Store:
     store = Store(tmp_path / "data")
-    for name in NODES:
-        store.nodes.add(
-            Node(
-                name=name,
-                address="127.0.0.1",
-                port=server.port,
-                user="root",
-                key_file=str(server.client_key),
-            )
-        )
-    KnownHosts(store.known_hosts).pin("127.0.0.1", server.port, server.host_public_key)
+    server.add_nodes(store, *NODES)
     return store
 
 

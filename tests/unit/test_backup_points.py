@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import boto3
@@ -15,9 +13,8 @@ import pytest
 
 from store.documents.backup import Backup
 from store.store import Store
+from tests import cli
 from tests.s3server import ACCESS_KEY, SECRET_KEY, moto_server
-
-KCTUI = shutil.which("kctui", path=str(Path(sys.executable).parent)) or "kctui"
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +23,7 @@ def s3_url() -> Iterator[str]:
         yield url
 
 
-def kctui(data: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [KCTUI, "--data-dir", str(data), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "AWS_EC2_METADATA_DISABLED": "true"},
-    )
+kctui = partial(cli.kctui, timeout=60, env={"AWS_EC2_METADATA_DISABLED": "true"})
 
 
 def s3_client(url: str):  # type: ignore[no-untyped-def]
@@ -53,7 +41,7 @@ def add_s3(data: Path, name: str, url: str, bucket: str) -> subprocess.Completed
         data,
         "backup-point", "add", name, "--s3", "--endpoint", url, "--bucket", bucket,
         "--access-key", ACCESS_KEY, "--secret-key-stdin", "--json",
-        stdin=SECRET_KEY + "\n",
+        input=SECRET_KEY + "\n",
     )  # fmt: skip
 
 
@@ -89,7 +77,7 @@ def test_s3_point_refused_when_the_endpoint_cannot_be_reached(tmp_path: Path, s3
             data,
             "backup-point", "add", "down", "--s3", "--endpoint", f"http://127.0.0.1:{port}",
             "--bucket", "bk2", "--access-key", ACCESS_KEY, "--secret-key-stdin",
-            stdin=SECRET_KEY + "\n",
+            input=SECRET_KEY + "\n",
         )  # fmt: skip
     assert down.returncode != 0
     assert f"cannot reach S3 at http://127.0.0.1:{port}" in down.stderr
@@ -136,7 +124,7 @@ def test_bad_input_names_the_field(
     tmp_path: Path, args: tuple[str, ...], stdin: str, complaint: str
 ) -> None:
     data = tmp_path / "d"
-    result = kctui(data, "backup-point", "add", *args, stdin=stdin)
+    result = kctui(data, "backup-point", "add", *args, input=stdin)
     assert result.returncode != 0
     assert complaint in result.stderr
     listed = kctui(data, "backup-point", "list", "--json")
@@ -179,7 +167,7 @@ def test_s3_edit_checks_new_credentials_against_the_endpoint(tmp_path: Path, s3_
     data = tmp_path / "d"
     assert add_s3(data, "off", s3_url, "edit-bk").returncode == 0
     rotated = kctui(
-        data, "backup-point", "edit", "off", "--secret-key-stdin", stdin="rotated-secret-42\n"
+        data, "backup-point", "edit", "off", "--secret-key-stdin", input="rotated-secret-42\n"
     )
     assert rotated.returncode == 0, rotated.stderr
     for path in data.rglob("*"):

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from kctui import __version__
+from tests import cli
 
-KCTUI = shutil.which("kctui", path=str(Path(sys.executable).parent)) or "kctui"
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [KCTUI, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
+run = partial(cli.run, timeout=60)
 
 
 def test_version() -> None:
@@ -79,7 +68,7 @@ def test_default_data_dir_is_the_user_data_dir(tmp_path: Path) -> None:
     env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
     env_without = {k: v for k, v in os.environ.items() if k != "KCTUI_DATA_DIR"} | env
     result = subprocess.run(
-        [KCTUI, "info", "--json"], capture_output=True, text=True, env=env_without, check=False
+        [cli.KCTUI, "info", "--json"], capture_output=True, text=True, env=env_without, check=False
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["dataDir"] == str(tmp_path / "xdg" / "kctui")

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 from engine import resource_package as rp
+from tests import cli
 
-KCTUI = str(Path(sys.executable).parent / "kctui")
-
-
-def kctui(data: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [KCTUI, "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=60,
-        check=False,
-    )
+kctui = partial(cli.kctui, timeout=60)
 
 
 def package(tmp: Path) -> Path:

@@ -12,8 +12,6 @@ from engine.events import EventBus, LogLines, TaskChanged
 from engine.locks import OwnerLock
 from engine.plan import render
 from engine.runner import OperationError, Runner, prepare_retry
-from engine.ssh.hostkeys import KnownHosts
-from store.documents.node import Node
 from store.documents.operation import FileSpec, Operation, OperationStatus, Step, TaskStatus
 from store.settings import Settings
 from store.store import Store
@@ -25,17 +23,7 @@ NODES = ["a", "b", "c"]
 @pytest.fixture
 def store(store: Store, ssh_server: SSHServer) -> Store:
     """Three nodes, all on the test server, its host key pinned."""
-    for name in NODES:
-        store.nodes.add(
-            Node(
-                name=name,
-                address="127.0.0.1",
-                port=ssh_server.port,
-                user="root",
-                key_file=str(ssh_server.client_key),
-            )
-        )
-    KnownHosts(store.known_hosts).pin("127.0.0.1", ssh_server.port, ssh_server.host_public_key)
+    ssh_server.add_nodes(store, *NODES)
     return store
 
 
