@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 
 from screens.sections.list_section import ListSection
 from screens.sections.specs import SectionSpec, node_row
+from screens.tables import selected_key
 
 if TYPE_CHECKING:
     from store.documents.node import Node
@@ -77,11 +78,7 @@ class NodesSection(ListSection):
             table.move_cursor(row=table.get_row_index(selected))
 
     def selected_name(self) -> str | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return str(key.value) if key.value is not None else None
+        return selected_key(self.table)
 
     # -- actions ------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from textual.binding import Binding
 
 from screens.sections.list_section import ListSection
 from screens.sections.specs import SectionSpec
+from screens.tables import selected_key
 
 if TYPE_CHECKING:
     from store.settings import Settings
@@ -21,11 +22,7 @@ class _Deletable(ListSection):
     BINDINGS = [Binding("x", "delete", "Delete", id="kept.delete")]
 
     def selected(self) -> str | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return None if value is None else str(value)
+        return selected_key(self.table)
 
     def delete_item(self, key: str) -> str:
         """Delete `key`; return an error to show, or ""."""

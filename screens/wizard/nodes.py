@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Select, Static
 
+from screens.tables import selected_key
 from screens.wizard.base import WizardStep, error_id, field
 
 if TYPE_CHECKING:
@@ -109,12 +110,9 @@ class NodesStep(WizardStep):
 
     def action_role(self, role: str) -> None:
         table = self.query_one("#wizard-nodes", DataTable)
-        if table.row_count == 0:
+        name = selected_key(table)
+        if name is None:
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if key is None:
-            return
-        name = str(key)
         if name in self.order:
             self.order.remove(name)
         if role:

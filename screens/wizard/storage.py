@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Select, Static
 
+from screens.tables import selected_key
 from screens.wizard.base import WizardStep, error_id, field, split_list
 
 if TYPE_CHECKING:
@@ -154,10 +155,9 @@ class StorageStep(WizardStep):
         self.app.push_screen(EntryForm("Ceph RBD entry", CEPH_FIELDS), done)
 
     def action_remove(self) -> None:
-        table = self.query_one("#storage-entries", DataTable)
-        if table.row_count == 0:
+        key = selected_key(self.query_one("#storage-entries", DataTable))
+        if key is None:
             return
-        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         kind, index = key.split("-")
         (self.nfs if kind == "nfs" else self.ceph).pop(int(index))
         self._render_entries()
