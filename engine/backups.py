@@ -21,6 +21,7 @@ from engine.planner.backup import plan_backup, plan_restore, snapshot_path
 from engine.runner import OperationError, Runner, now
 from engine.ssh.connection import SSHError, connect
 from engine.ssh.hostkeys import HostKeyError, KnownHosts
+from engine.ssh.pool import connect_first
 from store.documents.backup import Backup, BackupState
 from store.documents.cluster import Cluster, ClusterPhase
 from store.documents.operation import Operation, OperationStatus
@@ -35,6 +36,16 @@ STARTS_WITHIN = timedelta(minutes=2)  # a prepared operation not started by then
 
 class BackupError(RefusedError):
     """The backup or restore is refused; the message says why and what to do."""
+
+
+def size_text(n: int) -> str:
+    """A snapshot's size as people read it: 512 B, 3.0 MiB."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(n)
 
 
 def node_set(cluster: Cluster) -> dict[str, str]:
@@ -60,15 +71,15 @@ class BackupService:
         return ""
 
     async def _first_reachable(self, cluster: Cluster) -> str:
-        problems = []
-        for master in cluster.spec.masters:
-            problem = await self._probe(master.node)
-            if not problem:
-                return master.node
-            problems.append(problem)
-        raise BackupError(
-            f"no control-plane node of {cluster.name} is reachable: " + "; ".join(problems)
-        )
+        masters = [m.node for m in cluster.spec.masters]
+        try:
+            conn = await connect_first(self.store, self.settings.ssh, masters)
+        except SSHError as e:
+            raise BackupError(
+                f"no control-plane node of {cluster.name} is reachable: {e}"
+            ) from None
+        await conn.close()
+        return conn.node.name
 
     def _not_busy(self, cluster: str) -> None:
         busy = running_for_cluster(self.store, cluster)

@@ -41,27 +41,26 @@ def snapshot_path(point: BackupPoint, name: str) -> str:
 
 def plan_backup(cluster: Cluster, backup: Backup, point: BackupPoint) -> Operation:
     path = snapshot_path(point, backup.name)
-    directory, part = path.rsplit("/", 1)[0], path.rsplit("/", 1)[0] + f"/.{backup.name}.db.part"
-    missing = (
-        f"{directory} does not exist on $(hostname); create it (or mount the share) on every "
-        "control-plane node"
-        if point.type == "fs"
-        else ""
-    )
+    directory = path.rsplit("/", 1)[0]
+    part = f"{directory}/.{backup.name}.db.part"
+    if point.type == "fs":
+        prepare = (
+            f'test -d "$DIR" || {{ echo "{directory} does not exist on $(hostname); create it '
+            '(or mount the share) on every control-plane node" >&2; exit 1; }\n'
+        )
+    else:
+        prepare = 'mkdir -p -m 700 "$DIR"\n'
     script = (
         ETCDCTL
-        + (
-            f'test -d "$DIR" || {{ echo "{missing}" >&2; exit 1; }}\n'
-            if point.type == "fs"
-            else 'mkdir -p -m 700 "$DIR"\n'
-        )
+        + prepare
         # A snapshot cut short leaves nothing under its final name.
         + 'trap \'rm -f "$PART" "$PART.part"\' EXIT\n'
         "trap 'exit 143' TERM INT HUP\n"
         'etcd snapshot save "$PART"\n'
         'chmod 600 "$PART"\n'
         'mv -f "$PART" "$SNAPSHOT"\n'
-        'echo "snapshot $SNAPSHOT: $(stat -c %s "$SNAPSHOT") bytes, sha256 $(sha256sum "$SNAPSHOT" | cut -d" " -f1)"\n'
+        # its sha256 is taken once, by the step that stores it
+        'echo "snapshot $SNAPSHOT: $(stat -c %s "$SNAPSHOT") bytes"\n'
     )
     steps = [
         Step(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
-from engine.ssh.connection import NodeConnection, connect
-from engine.ssh.hostkeys import KnownHosts
+from engine.ssh.connection import NodeConnection, SSHError, connect
+from engine.ssh.hostkeys import HostKeyError, KnownHosts
 from store.settings import SSHSettings
 from store.store import Store
 
@@ -46,3 +47,17 @@ class SSHPool:
                 await asyncio.wait_for(conn.conn.wait_closed(), 2)
             except (TimeoutError, OSError):
                 conn.conn.abort()
+
+
+async def connect_first(
+    store: Store, settings: SSHSettings, names: Iterable[str]
+) -> NodeConnection:
+    """A connection to the first of `names` that answers (e.g. a cluster's first reachable
+    control-plane node); SSHError naming why each failed when none does."""
+    problems = []
+    for name in names:
+        try:
+            return await connect(store.nodes.get(name), KnownHosts(store.known_hosts), settings)
+        except (SSHError, HostKeyError, OSError) as e:
+            problems.append(f"{name}: {e}")
+    raise SSHError("; ".join(problems) or "no nodes")

@@ -64,15 +64,7 @@ def _dump(backup: Any) -> dict[str, Any]:
     return data
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
-
-
-def _result(ctx: Context, op: Any, as_json: bool, subject: dict[str, Any]) -> int:
+def _result(op: Any, as_json: bool, subject: dict[str, Any]) -> int:
     if as_json:
         print_json({**subject, "operation": op.id, "status": op.status.value, "error": op.error})
     else:
@@ -85,10 +77,12 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
     backup, op = asyncio.run(service.create(args.cluster, args.name, args.description))
     if not args.json:
         print(f"backup {backup.name}: {backup.state.value}")
-    return _result(ctx, op, args.json, {"backup": _dump(backup)})
+    return _result(op, args.json, {"backup": _dump(backup)})
 
 
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.backups import size_text
+
     if args.cluster:
         ctx.store.clusters.get(args.cluster)
     backups = _service(ctx).list(args.cluster)
@@ -102,7 +96,7 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
                 b.name,
                 b.cluster,
                 b.state.value,
-                _size(b.size) if b.size else "-",
+                size_text(b.size) if b.size else "-",
                 b.kubernetes_version,
                 b.backup_point,
                 f"{b.created_at:%Y-%m-%d %H:%M}",
@@ -168,4 +162,4 @@ def run_restore(ctx: Context, args: argparse.Namespace) -> int:
         return await service.run(op)
 
     op = asyncio.run(restore())
-    return _result(ctx, op, args.json, {"cluster": args.cluster, "backup": args.backup})
+    return _result(op, args.json, {"cluster": args.cluster, "backup": args.backup})

@@ -299,8 +299,8 @@ def run_kubectl(ctx: Context, args: argparse.Namespace) -> int:
     import asyncio
     import shlex
 
-    from engine.ssh.connection import SSHError, connect
-    from engine.ssh.hostkeys import HostKeyError, KnownHosts
+    from engine.ssh.connection import SSHError
+    from engine.ssh.pool import connect_first
 
     cluster = ctx.store.clusters.get(args.name)
     words = [a for a in args.args if a != "--"] if args.args[:1] == ["--"] else args.args
@@ -309,17 +309,15 @@ def run_kubectl(ctx: Context, args: argparse.Namespace) -> int:
     )
 
     async def run() -> tuple[int, str, str]:
-        for master in cluster.spec.masters:  # the first reachable control-plane node
-            node = ctx.store.nodes.get(master.node)
-            try:
-                conn = await connect(node, KnownHosts(ctx.store.known_hosts), ctx.settings.ssh)
-            except (SSHError, HostKeyError):
-                continue
-            try:
-                return await conn.run(command, time_limit=300)
-            finally:
-                await conn.close()
-        raise CliError(f"no control-plane node of {args.name} is reachable")
+        masters = [m.node for m in cluster.spec.masters]
+        try:
+            conn = await connect_first(ctx.store, ctx.settings.ssh, masters)
+        except SSHError as e:
+            raise CliError(f"no control-plane node of {args.name} is reachable: {e}") from None
+        try:
+            return await conn.run(command, time_limit=300)
+        finally:
+            await conn.close()
 
     code, out, err = asyncio.run(run())
     if out:

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, TabbedContent
 
 from screens.dialogs import ConfirmScreen
+from screens.tables import selected_key
 
 if TYPE_CHECKING:
     from store.settings import Settings
@@ -22,15 +23,6 @@ TAB_ACTIONS = {
     "backups": {"restore", "edit_backup", "delete_backup"},
     "schedules": {"add_schedule", "edit_schedule", "toggle_schedule", "delete_schedule"},
 }
-
-
-def size_text(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return str(n)
 
 
 def local(value: Any) -> str:
@@ -64,6 +56,8 @@ class BackupTabs(Screen[None]):
         self.refresh_bindings()
 
     def fill_backup_tabs(self) -> None:
+        from engine.backups import size_text
+
         backups = self.query_one("#cluster-backups", DataTable)
         keep = backups.cursor_row
         backups.clear()
@@ -96,11 +90,7 @@ class BackupTabs(Screen[None]):
         schedules.move_cursor(row=keep)
 
     def _selected(self, table_id: str) -> str | None:
-        table = self.query_one(table_id, DataTable)
-        if table.row_count == 0:
-            return None
-        value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return None if value is None else str(value)
+        return selected_key(self.query_one(table_id, DataTable))
 
     def _service(self) -> Any:
         from engine.backups import BackupService
