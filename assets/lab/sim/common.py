@@ -1,7 +1,10 @@
 """What every lab shim shares: its argv log, injected faults, and the lab's state dir."""
 
+import contextlib
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
 
@@ -61,3 +64,42 @@ def save_json(path, value):
 def die(message, code=1):
     print(message, file=sys.stderr)
     sys.exit(code)
+
+
+def alive(pid):
+    """A process that runs (not a zombie)."""
+    if not pid:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def spawn(argv, log_path, env):
+    """Start a daemon in its own session, output appended to `log_path`; its pid."""
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            env=env,
+            cwd="/",
+        )
+    return proc.pid
+
+
+def stop(pid, kill=os.kill):
+    """SIGTERM, up to 10 s to go, then SIGKILL; `kill` may be os.killpg for the whole group."""
+    if not alive(pid):
+        return
+    with contextlib.suppress(OSError):
+        kill(pid, signal.SIGTERM)
+    deadline = time.time() + 10
+    while alive(pid) and time.time() < deadline:
+        time.sleep(0.05)
+    if alive(pid):
+        kill(pid, signal.SIGKILL)

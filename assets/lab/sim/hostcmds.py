@@ -4,15 +4,11 @@ systemctl keeps unit state per host and really runs ExecStart of units whose uni
 (that is how `systemctl start kubelet` starts the kubelet shim).
 """
 
-import contextlib
 import glob
 import os
 import re
 import shlex
-import signal
-import subprocess
 import sys
-import time
 
 import common
 
@@ -96,19 +92,9 @@ def _expand(command, env):
     return words
 
 
-def _alive(pid):
-    if not pid:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def _start(unit, units):
     state = units.setdefault(unit, {})
-    if _alive(state.get("pid")):
+    if common.alive(state.get("pid")):
         return 0
     path = _unit_file(unit)
     if path is None:
@@ -119,37 +105,20 @@ def _start(unit, units):
         state["pid"], state["active"] = 0, True
         return 0
     argv = _expand(exec_start, {**os.environ, **env})
-    with open(f"/var/log/kctui-lab/{unit}.log", "ab") as log:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            env={**os.environ, **env},
-            cwd="/",
-        )
-    state["pid"], state["active"] = proc.pid, True
+    pid = common.spawn(argv, f"/var/log/kctui-lab/{unit}.log", {**os.environ, **env})
+    state["pid"], state["active"] = pid, True
     return 0
 
 
 def _stop(unit, units):
     state = units.setdefault(unit, {})
-    pid = state.get("pid")
-    if _alive(pid):
-        with contextlib.suppress(OSError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.time() + 10
-        while _alive(pid) and time.time() < deadline:
-            time.sleep(0.05)
-        if _alive(pid):
-            os.killpg(pid, signal.SIGKILL)
+    common.stop(state.get("pid"), os.killpg)
     state["pid"], state["active"] = 0, False
 
 
 def _is_active(state):
     if state.get("pid"):
-        return _alive(state["pid"])
+        return common.alive(state["pid"])
     return bool(state.get("active"))
 
 

@@ -5,10 +5,10 @@ import hashlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
+import common
 import kube
 import yaml
 
@@ -54,14 +54,6 @@ def _flag(args, name, default):
     return default
 
 
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def _state(name):
     try:
         with open(f"{PODS}/{name}.json") as f:
@@ -86,28 +78,7 @@ def _start(name, command):
         env["LABSIM_PROG"] = command[0]
     else:
         return 0  # controllers and scheduler are recorded as running, not simulated
-    with open(f"{LOGS}/{name}.log", "ab") as log:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            env=env,
-            cwd="/",
-        )
-    return proc.pid
-
-
-def _stop(pid):
-    if not pid or not _alive(pid):
-        return
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + 10
-    while _alive(pid) and time.time() < deadline:
-        time.sleep(0.05)
-    if _alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    return common.spawn(argv, f"{LOGS}/{name}.log", env)
 
 
 def _reconcile(static_path):
@@ -124,15 +95,15 @@ def _reconcile(static_path):
     for path in glob.glob(f"{PODS}/*.json"):
         name = os.path.basename(path)[:-5]
         if name not in wanted:
-            _stop((_state(name) or {}).get("pid"))
+            common.stop((_state(name) or {}).get("pid"))
             os.unlink(path)
     for name, (digest, container) in wanted.items():
         state = _state(name) or {}
         pid = state.get("pid", 0)
-        running = (pid == 0 and state.get("hash") == digest) or _alive(pid)
+        running = (pid == 0 and state.get("hash") == digest) or common.alive(pid)
         if state.get("hash") == digest and running:
             continue
-        _stop(pid)
+        common.stop(pid)
         new_pid = _start(name, container.get("command") or [name])
         _save(
             name,
