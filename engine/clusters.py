@@ -44,22 +44,13 @@ class ClusterService:
         cluster = self.check(cluster)
         op = plan_create(cluster, self.store, self.settings.mirror_base_url)
         nodes = {n.name: n for n in self.store.nodes.list()}
+        roles = [(m.node, "control-plane") for m in cluster.spec.masters]
+        roles += [(w.node, "worker") for w in cluster.spec.workers]
         cluster.status.nodes = [
             ClusterNode(
-                node=m.node,
-                role="control-plane",
-                ip=address(nodes[m.node]),
-                hostname=nodes[m.node].facts.hostname,
+                node=name, role=role, ip=address(nodes[name]), hostname=nodes[name].facts.hostname
             )
-            for m in cluster.spec.masters
-        ] + [
-            ClusterNode(
-                node=w.node,
-                role="worker",
-                ip=address(nodes[w.node]),
-                hostname=nodes[w.node].facts.hostname,
-            )
-            for w in cluster.spec.workers
+            for name, role in roles
         ]
         cluster.status.phase = ClusterPhase.INSTALLING
         cluster.status.last_operation = op.id
