@@ -60,15 +60,24 @@ class BackupService:
 
     # -- reachability -------------------------------------------------------------------
 
-    async def _probe(self, node_name: str) -> str:
-        """ "" when the node answers over SSH, else why not."""
+    async def _ready_for_restore(self, node_name: str) -> str:
+        """ "" when the node answers over SSH and its kubelet runs (only it stops etcd), else why not."""
         node = self.store.nodes.get(node_name)
         try:
             conn = await connect(node, KnownHosts(self.store.known_hosts), self.settings.ssh)
         except (SSHError, HostKeyError, OSError) as e:
             return f"{node_name}: {e}"
-        await conn.close()
-        return ""
+        try:
+            code, _, _ = await conn.run("systemctl is-active --quiet kubelet", time_limit=30)
+        except (SSHError, OSError, asyncssh.Error) as e:
+            return f"{node_name}: {e}"
+        finally:
+            await conn.close()
+        return (
+            ""
+            if code == 0
+            else f"{node_name}: the kubelet is not running (systemctl start kubelet)"
+        )
 
     async def _first_reachable(self, cluster: Cluster) -> str:
         masters = [m.node for m in cluster.spec.masters]
@@ -295,11 +304,11 @@ class BackupService:
             )
         self._not_busy(cluster_name)
         masters = [m.node for m in cluster.spec.masters]
-        unreachable = [p for p in await asyncio.gather(*(self._probe(m) for m in masters)) if p]
-        if unreachable:
+        checks = await asyncio.gather(*(self._ready_for_restore(m) for m in masters))
+        if not_ready := [c for c in checks if c]:
             raise BackupError(
-                "every control-plane node must be reachable for a restore: "
-                + "; ".join(unreachable)
+                "every control-plane node must be reachable and run its kubelet for a restore: "
+                + "; ".join(not_ready)
             )
         op = plan_restore(cluster, backup)
         self.store.operations.add(op)

@@ -52,6 +52,22 @@ def out(lab: Lab, host: str, command: str, **kw: object) -> str:
     return ssh(lab, host, command, **kw).stdout.decode()  # type: ignore[arg-type]
 
 
+NODE_REPORT = """ps -eo pid,ppid,stat,args | cut -c1-160
+ss -Hltnp
+tail -n 40 /var/log/kctui-lab/kubelet.service.log
+for f in /var/lib/kubelet/pods/*.json; do echo "$f: $(cat "$f")"; done
+tail -n 15 /var/log/pods/etcd.log
+"""
+
+
+def node_report(lab: Lab, host: str) -> str:
+    """What a failed lab test shows of a node: processes, listeners, the kubelet's log and pods."""
+    done = ssh(lab, host, NODE_REPORT, check=False)
+    return (
+        f"--- {host}\n{done.stdout.decode(errors='replace')}{done.stderr.decode(errors='replace')}"
+    )
+
+
 def install(lab: Lab, host: str, package: Path) -> None:
     ssh(lab, host, f"bash -c {_quote(INSTALL)}", input=package.read_bytes())
 

@@ -100,8 +100,16 @@ MANIFESTS_OUT = (
     '  if [ -z "$open" ]; then stopped=1; break; fi\n'
     "  sleep 1\n"
     "done\n"
-    '[ -n "${stopped:-}" ] || { echo "etcd still listens on port 2379 after 120 s" >&2; exit 1; }\n'
+    'if [ -z "${stopped:-}" ]; then\n'
+    "  holder=$(ss -Hltnp 'sport = :2379' | grep -o 'users:.*' | head -n1 || true)\n"
+    '  echo "etcd still listens on port 2379 after 120 s (${holder:-process unknown})" >&2; exit 1\n'
+    "fi\n"
     "echo 'etcd stopped'\n"
+)
+# Only the kubelet stops a static pod: without it, moving the manifests would change nothing.
+KUBELET_RUNNING = (
+    'systemctl is-active --quiet kubelet || { echo "the kubelet is not running on $(hostname): '
+    'it stops etcd when its manifest is moved; start it (systemctl start kubelet) and restore again" >&2; exit 1; }\n'
 )
 MANIFESTS_BACK = (
     'if ls "$MANIFESTS_ASIDE"/*.yaml >/dev/null 2>&1; then\n'
@@ -175,7 +183,7 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
         step(
             "stop-etcd",
             "move the static pod manifests aside and wait for etcd to stop",
-            ETCDCTL + MANIFESTS_OUT,
+            ETCDCTL + KUBELET_RUNNING + MANIFESTS_OUT,
         ),
         step(
             "move-data",

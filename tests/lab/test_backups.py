@@ -25,7 +25,7 @@ from store.secrets import Secret
 from store.settings import load_settings
 from store.store import Store
 from tests.cli import KCTUI, kctui
-from tests.labkit import ETCDCTL, out, prepared, ssh
+from tests.labkit import ETCDCTL, node_report, out, prepared, ssh
 from tests.s3server import ACCESS_KEY, SECRET_KEY, moto_server
 
 pytestmark = pytest.mark.lab
@@ -89,9 +89,9 @@ def backup(data: Path, name: str) -> dict[str, object]:
     return result
 
 
-def restore(data: Path, name: str) -> None:
+def restore(lab: Lab, data: Path, name: str) -> None:
     done = kctui(data, "backup", "restore", "gamma", name, "--yes")
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr + node_report(lab, lab.hosts[0].name)
     phase = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]["phase"]
     assert phase == "Running"
 
@@ -121,7 +121,7 @@ def test_fs_backup_then_restore_brings_a_deleted_namespace_back(
 
     kubectl(data, "delete", "namespace", "team-b")
     assert "team-b" not in namespaces(lab)
-    restore(data, str(taken["name"]))
+    restore(lab, data, str(taken["name"]))
     assert {"team-a", "team-b"} <= namespaces(lab)
     # the old data and the fetched snapshot are gone; etcd serves the API again
     leftovers = "ls -d /var/lib/etcd.kctui-* /var/lib/kctui/restore/* 2>/dev/null || true"
@@ -181,7 +181,7 @@ def test_s3_backup_is_in_the_bucket_with_its_size_and_sha256(gamma: tuple[Lab, P
 
     kubectl(data, "delete", "namespace", "team-s3")
     assert "team-s3" not in namespaces(lab)
-    restore(data, str(taken["name"]))
+    restore(lab, data, str(taken["name"]))
     assert "team-s3" in namespaces(lab)
 
 
@@ -220,6 +220,30 @@ def test_restore_of_a_backup_from_another_version_is_refused_and_changes_nothing
         store.close()
 
 
+def test_a_restore_is_refused_while_a_control_plane_kubelet_is_stopped(
+    gamma: tuple[Lab, Path, str],
+) -> None:
+    lab, data, _ = gamma
+    master = lab.hosts[0].name
+    taken = backup(data, "nokubelet")
+    operations = len(json.loads(kctui(data, "operation", "list", "--json").stdout))
+    ssh(lab, master, "systemctl stop kubelet")
+    try:
+        refused = kctui(data, "backup", "restore", "gamma", str(taken["name"]), "--yes")
+    finally:
+        ssh(lab, master, "systemctl start kubelet")
+    assert refused.returncode == 1
+    assert (
+        "every control-plane node must be reachable and run its kubelet for a restore: "
+        f"{master}: the kubelet is not running (systemctl start kubelet)"
+    ) in refused.stderr
+    assert len(json.loads(kctui(data, "operation", "list", "--json").stdout)) == operations
+    status = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]
+    assert status["phase"] == "Running"
+    assert len(out(lab, master, "ls /etc/kubernetes/manifests").split()) == 4
+    assert kctui(data, "backup", "delete", str(taken["name"]), "--yes").returncode == 0
+
+
 def test_a_failed_restore_puts_the_old_data_back(gamma: tuple[Lab, Path, str]) -> None:
     lab, data, _ = gamma
     master = lab.hosts[0].name
@@ -236,7 +260,9 @@ def test_a_failed_restore_puts_the_old_data_back(gamma: tuple[Lab, Path, str]) -
     finally:
         ssh(lab, master, "rm -f /usr/local/bin/etcdctl")
     assert failed.returncode == 1
-    assert "injected restore failure" in failed.stdout + failed.stderr
+    assert "injected restore failure" in failed.stdout + failed.stderr, (
+        failed.stdout + failed.stderr + node_report(lab, master)
+    )
     status = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]
     assert status["phase"] == "RestoreFailed"
     retry = kctui(data, "cluster", "retry", "gamma")
@@ -254,7 +280,7 @@ def test_a_failed_restore_puts_the_old_data_back(gamma: tuple[Lab, Path, str]) -
     assert out(lab, master, leftovers).split() == []
 
     # RestoreFailed is the other phase a restore starts from; this one goes through
-    restore(data, str(taken["name"]))
+    restore(lab, data, str(taken["name"]))
     assert "made-after" not in namespaces(lab)
 
 

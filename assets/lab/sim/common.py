@@ -102,4 +102,5 @@ def stop(pid, kill=os.kill):
     while alive(pid) and time.time() < deadline:
         time.sleep(0.05)
     if alive(pid):
-        kill(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):  # it may have ended since
+            kill(pid, signal.SIGKILL)

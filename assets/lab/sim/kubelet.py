@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 
 import common
 import kube
@@ -37,10 +38,13 @@ def main(args):
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     last_beat = 0.0
     while not stop:
-        _reconcile(static_path)
-        if time.time() - last_beat > HEARTBEAT_EVERY and os.path.exists(kubeconfig):
-            _heartbeat(kubeconfig)
-            last_beat = time.time()
+        try:
+            _reconcile(static_path)
+            if time.time() - last_beat > HEARTBEAT_EVERY and os.path.exists(kubeconfig):
+                last_beat = time.time()
+                _heartbeat(kubeconfig)
+        except Exception:  # as a real kubelet: log it, and the next pass tries again
+            traceback.print_exc()
         time.sleep(0.3)
     return 0  # static pods keep running, as with a real kubelet
 
