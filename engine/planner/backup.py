@@ -226,7 +226,15 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
             name="restart-kubelet",
             title="restart the kubelets",
             nodes=[n.node for n in cluster.status.nodes],
-            script="systemctl restart kubelet\necho 'kubelet restarted'\n",
+            script=(
+                "systemctl restart kubelet\n"
+                "for _ in $(seq 1 10); do\n"
+                "  if systemctl is-active --quiet kubelet; then echo 'kubelet restarted'; exit 0; fi\n"
+                "  sleep 1\n"
+                "done\n"
+                'echo "the kubelet is not active 10 s after its restart: journalctl -u kubelet says why" >&2\n'
+                "exit 1\n"
+            ),
             timeout=120,
             ignore_errors=True,  # the restore is done; a kubelet that does not restart is logged
         ),

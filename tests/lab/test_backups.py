@@ -19,6 +19,7 @@ import yaml
 
 from engine.scheduler import Scheduler
 from engine.schedules import ScheduleService
+from kctui.lab import lab as labs
 from kctui.lab.state import Lab
 from store.documents.backup import S3Target
 from store.secrets import Secret
@@ -183,6 +184,27 @@ def test_s3_backup_is_in_the_bucket_with_its_size_and_sha256(gamma: tuple[Lab, P
     assert "team-s3" not in namespaces(lab)
     restore(lab, data, str(taken["name"]))
     assert "team-s3" in namespaces(lab)
+
+
+def test_a_kubelet_that_does_not_come_back_after_a_restore_is_reported(
+    gamma: tuple[Lab, Path, str],
+) -> None:
+    lab, data, _ = gamma
+    worker = lab.hosts[1].name
+    taken = backup(data, "kubelet")
+    labs.fault(lab, worker, "fail-next", "kubelet")  # its next start exits at once
+    try:
+        restore(lab, data, str(taken["name"]))  # etcd is restored: the restore itself succeeds
+    finally:
+        ssh(lab, worker, "systemctl start kubelet")
+    status = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]
+    op = json.loads(kctui(data, "operation", "show", status["lastOperation"], "--json").stdout)
+    step = next(s for s in op["steps"] if s["name"] == "restart-kubelet")
+    tasks = {t["node"]: t for t in step["tasks"]}
+    assert tasks[lab.hosts[0].name]["status"] == "succeeded"
+    assert tasks[worker]["status"] == "failed"
+    assert "the kubelet is not active 10 s after its restart" in tasks[worker]["reason"]
+    assert kctui(data, "backup", "delete", str(taken["name"]), "--yes").returncode == 0
 
 
 def test_restore_of_a_backup_from_another_version_is_refused_and_changes_nothing(

@@ -98,8 +98,8 @@ def stop(pid, kill=os.kill):
         return
     with contextlib.suppress(OSError):
         kill(pid, signal.SIGTERM)
-    deadline = time.time() + 10
-    while alive(pid) and time.time() < deadline:
+    deadline = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     if alive(pid):
         with contextlib.suppress(OSError):  # it may have ended since

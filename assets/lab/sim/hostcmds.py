@@ -4,6 +4,7 @@ systemctl keeps unit state per host and really runs ExecStart of units whose uni
 (that is how `systemctl start kubelet` starts the kubelet shim).
 """
 
+import fcntl
 import glob
 import os
 import re
@@ -123,6 +124,14 @@ def _is_active(state):
 
 
 def cmd_systemctl(args):
+    # One systemctl at a time per host, as systemd serialises jobs: two reading and writing the
+    # unit state at once could lose a started daemon's pid and start a second one.
+    with open(common.state_path("systemd", "lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _systemctl(args)
+
+
+def _systemctl(args):
     flags = {a for a in args if a.startswith("-")}
     words = [a for a in args if not a.startswith("-")]
     if not words:

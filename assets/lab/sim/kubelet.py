@@ -30,13 +30,14 @@ def main(args):
             static_path = (yaml.safe_load(f) or {}).get(
                 "staticPodPath", "/etc/kubernetes/manifests"
             )
-    except OSError:
+    except (OSError, AttributeError, yaml.YAMLError):
         static_path = "/etc/kubernetes/manifests"
     os.makedirs(PODS, exist_ok=True)
     os.makedirs(LOGS, exist_ok=True)
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     last_beat = 0.0
+    print(f"kubelet {os.getpid()} started", file=sys.stderr)
     while not stop:
         try:
             _reconcile(static_path)
@@ -46,6 +47,7 @@ def main(args):
         except Exception:  # as a real kubelet: log it, and the next pass tries again
             traceback.print_exc()
         time.sleep(0.3)
+    print(f"kubelet {os.getpid()} stopped", file=sys.stderr)
     return 0  # static pods keep running, as with a real kubelet
 
 
@@ -67,7 +69,7 @@ def _state(name):
 
 
 def _save(name, state):
-    tmp = f"{PODS}/{name}.json.tmp"
+    tmp = f"{PODS}/{name}.json.tmp{os.getpid()}"
     with open(tmp, "w") as f:
         json.dump(state, f)
     os.replace(tmp, f"{PODS}/{name}.json")
