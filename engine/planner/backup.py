@@ -226,13 +226,17 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
             name="restart-kubelet",
             title="restart the kubelets",
             nodes=[n.node for n in cluster.status.nodes],
+            # A kubelet that fails at start is active for a moment: it must stay up 3 s in a row.
             script=(
                 "systemctl restart kubelet\n"
-                "for _ in $(seq 1 10); do\n"
-                "  if systemctl is-active --quiet kubelet; then echo 'kubelet restarted'; exit 0; fi\n"
+                "up=0\n"
+                "for _ in $(seq 1 15); do\n"
                 "  sleep 1\n"
+                "  if systemctl is-active --quiet kubelet; then up=$((up + 1)); else up=0; fi\n"
+                "  if [ $up -ge 3 ]; then echo 'kubelet restarted'; exit 0; fi\n"
                 "done\n"
-                'echo "the kubelet is not active 10 s after its restart: journalctl -u kubelet says why" >&2\n'
+                'echo "the kubelet did not stay active 3 s within 15 s of its restart:'
+                ' journalctl -u kubelet says why" >&2\n'
                 "exit 1\n"
             ),
             timeout=120,

@@ -90,11 +90,15 @@ def backup(data: Path, name: str) -> dict[str, object]:
     return result
 
 
+def status(data: Path) -> dict[str, Any]:
+    shown: dict[str, Any] = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)
+    return shown["status"]
+
+
 def restore(lab: Lab, data: Path, name: str) -> None:
     done = kctui(data, "backup", "restore", "gamma", name, "--yes")
     assert done.returncode == 0, done.stdout + done.stderr + node_report(lab, lab.hosts[0].name)
-    phase = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]["phase"]
-    assert phase == "Running"
+    assert status(data)["phase"] == "Running"
 
 
 def test_fs_backup_then_restore_brings_a_deleted_namespace_back(
@@ -197,13 +201,14 @@ def test_a_kubelet_that_does_not_come_back_after_a_restore_is_reported(
         restore(lab, data, str(taken["name"]))  # etcd is restored: the restore itself succeeds
     finally:
         ssh(lab, worker, "systemctl start kubelet")
-    status = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]
-    op = json.loads(kctui(data, "operation", "show", status["lastOperation"], "--json").stdout)
+    last = status(data)["lastOperation"]
+    op = json.loads(kctui(data, "operation", "show", last, "--json").stdout)
     step = next(s for s in op["steps"] if s["name"] == "restart-kubelet")
     tasks = {t["node"]: t for t in step["tasks"]}
     assert tasks[lab.hosts[0].name]["status"] == "succeeded"
     assert tasks[worker]["status"] == "failed"
-    assert "the kubelet is not active 10 s after its restart" in tasks[worker]["reason"]
+    reason = tasks[worker]["reason"]
+    assert "the kubelet did not stay active 3 s within 15 s of its restart" in reason, reason
     assert kctui(data, "backup", "delete", str(taken["name"]), "--yes").returncode == 0
 
 
@@ -230,8 +235,7 @@ def test_restore_of_a_backup_from_another_version_is_refused_and_changes_nothing
     assert "after-old" in namespaces(lab)
     shown = json.loads(kctui(data, "backup", "show", str(taken["name"]), "--json").stdout)
     assert shown["state"] == "available"
-    status = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]
-    assert status["phase"] == "Running"
+    assert status(data)["phase"] == "Running"
     assert len(json.loads(kctui(data, "operation", "list", "--json").stdout)) == operations
     store = Store(data)
     try:
@@ -260,8 +264,7 @@ def test_a_restore_is_refused_while_a_control_plane_kubelet_is_stopped(
         f"{master}: the kubelet is not running (systemctl start kubelet)"
     ) in refused.stderr
     assert len(json.loads(kctui(data, "operation", "list", "--json").stdout)) == operations
-    status = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]
-    assert status["phase"] == "Running"
+    assert status(data)["phase"] == "Running"
     assert len(out(lab, master, "ls /etc/kubernetes/manifests").split()) == 4
     assert kctui(data, "backup", "delete", str(taken["name"]), "--yes").returncode == 0
 
@@ -285,8 +288,7 @@ def test_a_failed_restore_puts_the_old_data_back(gamma: tuple[Lab, Path, str]) -
     assert "injected restore failure" in failed.stdout + failed.stderr, (
         failed.stdout + failed.stderr + node_report(lab, master)
     )
-    status = json.loads(kctui(data, "cluster", "show", "gamma", "--json").stdout)["status"]
-    assert status["phase"] == "RestoreFailed"
+    assert status(data)["phase"] == "RestoreFailed"
     retry = kctui(data, "cluster", "retry", "gamma")
     assert retry.returncode == 1
     assert f"start it again: kctui backup restore gamma {taken['name']} --yes" in retry.stderr
