@@ -17,6 +17,7 @@ from screens.sections.kept_forms import TextScreen
 from store.settings import Settings
 from store.store import Store
 from tests.s3server import ACCESS_KEY, SECRET_KEY, moto_server
+from tests.screens.waits import until
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +33,6 @@ def fill(screen: object, **values: str) -> None:
 
 def error(screen: object) -> str:
     return str(screen.query_one("#bp-error", Static).render())  # type: ignore[attr-defined]
-
-
-async def until_main(app: object, pilot: object) -> None:
-    """The form dismisses itself when its worker succeeds (cancelling that finished worker)."""
-    for _ in range(200):
-        if isinstance(app.screen, MainScreen):  # type: ignore[attr-defined]
-            return
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
 
 
 def rows(app: object) -> list[str]:
@@ -75,7 +68,7 @@ async def test_add_show_and_delete_backup_points(tmp_path: Path, s3_url: str) ->
 
         fill(form, endpoint=s3_url)
         await pilot.press("ctrl+s")
-        await until_main(app, pilot)
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), 10, "the form to close")
         assert isinstance(app.screen, MainScreen) and rows(app) == ["offsite"]
         s3 = boto3.client(
             "s3",
@@ -97,7 +90,7 @@ async def test_add_show_and_delete_backup_points(tmp_path: Path, s3_url: str) ->
         await pilot.pause()
         fill(app.screen, description="off-site copies", secret="rotated-secret-42")
         await pilot.press("ctrl+s")
-        await until_main(app, pilot)
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), 10, "the form to close")
         assert isinstance(app.screen, MainScreen)
         point = store.backup_points.get("offsite")
         assert point.description == "off-site copies" and point.s3 is not None

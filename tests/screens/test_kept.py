@@ -16,6 +16,7 @@ from store.documents.cluster import ClusterSpec
 from store.documents.template import Template
 from store.settings import Settings
 from store.store import Store
+from tests.screens.waits import until
 
 
 def rows(app: object) -> list[str]:
@@ -63,16 +64,17 @@ async def test_resources_push_with_progress_and_delete(tmp_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, PushScreen)
         await pilot.press(*str(tmp_path / "missing.tar.gz"), "enter")
-        await pilot.pause(0.5)
-        assert "not a readable .tar.gz" in str(
-            app.screen.query_one("#push-status", Static).render()
+        await until(
+            pilot,
+            lambda: (
+                "not a readable .tar.gz"
+                in str(app.screen.query_one("#push-status", Static).render())
+            ),
+            what="the push's refusal",
         )
         app.screen.query_one("#push-path", Input).value = str(path)
         await pilot.press("enter")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, MainScreen):
-                break
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), what="the push to finish")
         assert rows(app) == ["calico-v3.27.3-amd64"]
         app.screen.current().table.focus()
         await pilot.press("enter")

@@ -14,6 +14,7 @@ from screens.sections.specs import SECTIONS
 from store.documents import Node
 from store.settings import Settings
 from store.store import Store
+from tests.screens.waits import until
 
 
 def main_screen(app: KctuiApp) -> MainScreen:
@@ -145,9 +146,9 @@ async def test_operations_left_running_by_a_dead_kctui_become_interrupted(tmp_pa
     app = make_app(store, Settings())
     app.recover_on_start = True
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        # the check runs after the first frame; its notice is a message handled after it
+        await until(pilot, lambda: any(op.id in str(n.message) for n in app._notifications))
         assert store.operations.get(op.id).status == OperationStatus.INTERRUPTED
-        assert any(op.id in str(n.message) for n in app._notifications)
         await pilot.press("7")
         await pilot.pause()
         row = main_screen(app).current().table.get_row_at(0)

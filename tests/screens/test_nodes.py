@@ -16,6 +16,7 @@ from screens.nodes.section import NodesSection
 from store.documents.node import Node
 from store.settings import Settings
 from store.store import Store
+from tests.screens.waits import until
 from tests.sshserver import SSHServer
 
 
@@ -46,18 +47,14 @@ async def test_add_a_node_through_the_form_and_the_host_key_dialog(
         await fill(pilot, "key", str(ssh_server.client_key))
         assert str(app.screen.query_one("#name-error", Static).render()) == ""
         await pilot.press("ctrl+s")
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, HostKeyScreen):
-                break
+        await until(
+            pilot, lambda: isinstance(app.screen, HostKeyScreen), what="the host-key dialog"
+        )
         assert isinstance(app.screen, HostKeyScreen)
         assert app.screen.fingerprint == ssh_server.host_key_fingerprint
         assert ssh_server.host_key_fingerprint in str(app.screen.query_one(Static).render())
         await pilot.press("y")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, MainScreen):
-                break
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), what="the form to close")
         assert isinstance(app.screen, MainScreen)
         node = store.nodes.get("srv")
         assert node.host_key_fingerprint == ssh_server.host_key_fingerprint
@@ -80,14 +77,18 @@ async def test_refusing_the_host_key_adds_nothing(tmp_path: Path, ssh_server: SS
         ):
             await fill(pilot, field, value)
         await pilot.press("ctrl+s")
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, HostKeyScreen):
-                break
+        await until(
+            pilot, lambda: isinstance(app.screen, HostKeyScreen), what="the host-key dialog"
+        )
         await pilot.press("n")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, AddNodeScreen)
-        assert "not trusted" in str(app.screen.query_one("#status", Static).render())
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, AddNodeScreen)
+                and "not trusted" in str(app.screen.query_one("#status", Static).render())
+            ),
+            what="the form to say the key is not trusted",
+        )
         assert store.nodes.list() == []
 
 
@@ -150,10 +151,11 @@ async def test_background_probe_updates_status_in_place(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         table = app.screen.query_one(NodesSection).table
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if table.get_row("srv")[3] == "online" and table.get_row("gone")[3] == "offline":
-                break
+        await until(
+            pilot,
+            lambda: table.get_row("srv")[3] == "online" and table.get_row("gone")[3] == "offline",
+            what="both probes",
+        )
         assert table.get_row("srv")[3] == "online"
         assert table.get_row("gone")[3] == "offline"
         assert "cannot connect" in store.nodes.get("gone").last_error

@@ -13,6 +13,7 @@ from screens.oplog.screen import OperationLogScreen
 from store.documents.operation import Operation, Step
 from store.settings import Settings
 from store.store import Store
+from tests.screens.waits import until
 from tests.sshserver import SSHServer
 
 NODES = ["a", "b", "c"]
@@ -22,14 +23,6 @@ def with_nodes(tmp_path: Path, server: SSHServer) -> Store:
     store = Store(tmp_path / "data")
     server.add_nodes(store, *NODES)
     return store
-
-
-async def wait_until(pilot: object, check: object, tries: int = 100) -> None:
-    for _ in range(tries):
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-        if check():  # type: ignore[operator]
-            return
-    raise AssertionError("condition not met")
 
 
 async def test_a_failed_operation(tmp_path: Path, ssh_server: SSHServer) -> None:
@@ -56,12 +49,12 @@ async def test_a_failed_operation(tmp_path: Path, ssh_server: SSHServer) -> None
         await pilot.press("7")
         await pilot.pause()
         await pilot.press("tab", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, OperationLogScreen))
+        await until(pilot, lambda: isinstance(app.screen, OperationLogScreen))
         screen = app.screen
         assert isinstance(screen, OperationLogScreen)
         assert screen.step_index == 1  # opens on the failed step
-        await wait_until(pilot, lambda: len(screen.panes()) == 3)
-        await wait_until(
+        await until(pilot, lambda: len(screen.panes()) == 3)
+        await until(
             pilot, lambda: any("disk full on b" in "\n".join(p.lines) for p in screen.panes())
         )
         failed = [p.node for p in screen.panes() if p.has_class("-failed")]
@@ -79,7 +72,7 @@ async def test_a_failed_operation(tmp_path: Path, ssh_server: SSHServer) -> None
         assert screen.has_class("-zoomed") and screen.focused.has_class("-zoom")
         await pilot.press("z")
         screen.query_one("#steps").highlighted = 0  # type: ignore[attr-defined]
-        await wait_until(
+        await until(
             pilot,
             lambda: (
                 screen.step_index == 0
@@ -94,7 +87,7 @@ async def test_a_failed_operation(tmp_path: Path, ssh_server: SSHServer) -> None
         long_line = "x" * 300
         with open(pane.path, "a") as f:  # a line longer than the pane is wide
             f.write(f"2026-11-26T09:30:00.000Z out {long_line}\n")
-        await wait_until(pilot, lambda: long_line in pane.lines)
+        await until(pilot, lambda: long_line in pane.lines)
         await pilot.press("w")
         assert long_line not in pane.lines and "".join(pane.lines).count("x") == 300
         assert max(len(line) for line in pane.lines) < 300
@@ -131,13 +124,11 @@ async def test_follows_a_running_operation(tmp_path: Path, ssh_server: SSHServer
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, OperationLogScreen)
-        await wait_until(
+        await until(
             pilot,
             lambda: "line-5" in "\n".join(screen.panes()[0].lines) if screen.panes() else False,
         )
         assert not runner.done()  # seen while it was still running
         await runner
-        await wait_until(
-            pilot, lambda: all("line-30" in "\n".join(p.lines) for p in screen.panes())
-        )
-        await wait_until(pilot, lambda: "succeeded" in str(screen.query_one("#summary").render()))
+        await until(pilot, lambda: all("line-30" in "\n".join(p.lines) for p in screen.panes()))
+        await until(pilot, lambda: "succeeded" in str(screen.query_one("#summary").render()))
