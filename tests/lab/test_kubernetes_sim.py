@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -211,8 +212,22 @@ def test_upgrade_certs_images_and_cordon(fresh_lab: Lab, lab_packages: dict[str,
     refused = ssh(lab, h.name, "kubeadm upgrade apply v1.29.10 -y", check=False)
     assert refused.returncode == 1 and b"install the v1.29.10 package first" in refused.stderr
     install(lab, h.name, lab_packages["kubernetes-v1.29.10-amd64"])
-    assert "v1.29.10" in out(lab, h.name, "kubeadm upgrade apply v1.29.10 -y")
-    config = out(lab, h.name, f"{ETCDCTL} get /registry/configmaps/kube-system/kubeadm-config")
+    # As kubeadm, it returns once the kubelet runs the rewritten static pods and they answer:
+    # etcd is read at once, in the same command.
+    upgraded = out(
+        lab,
+        h.name,
+        "kubeadm upgrade apply v1.29.10 -y && echo ---"
+        " && for p in etcd kube-apiserver; do"
+        "   sha256sum /etc/kubernetes/manifests/$p.yaml; cat /var/lib/kubelet/pods/$p.json; echo;"
+        " done"
+        f" && echo --- && {ETCDCTL} get /registry/configmaps/kube-system/kubeadm-config",
+    )
+    said, pods, config = upgraded.split("---\n")
+    assert "v1.29.10" in said
+    lines = [line for line in pods.splitlines() if line]  # sha256sum's line, then the record
+    for summed, record in zip(lines[0::2], map(json.loads, lines[1::2]), strict=True):
+        assert record["hash"] == summed.split()[0] and record["restarts"] >= 1, pods
     assert "kubernetesVersion: v1.29.10" in config
     assert "kube-apiserver:v1.29.10" in out(
         lab, h.name, "cat /etc/kubernetes/manifests/kube-apiserver.yaml"

@@ -143,10 +143,13 @@ def kubeconfig(server, ca_pem, cert_pem, key_pem, user, cluster="kubernetes"):
 
 
 def write_yaml(path, value, mode=0o600):
+    """Written whole or not at all: the kubelet reads manifests while they are replaced."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
         yaml.safe_dump(value, f, sort_keys=False)
-    os.chmod(path, mode)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
 
 
 class Client:

@@ -1,5 +1,6 @@
 """kubeadm token, certs, upgrade, version and config images."""
 
+import hashlib
 import os
 import sys
 
@@ -7,6 +8,7 @@ import bootstrap
 import kube
 import kubeadm_common as c
 import kubeadm_config as kc
+import kubelet
 import manifests
 import pki
 import yaml
@@ -97,20 +99,27 @@ def certs(args):
     return 1
 
 
-def _advertise():
+def _apiserver_flag(flag, default=""):
     try:
         with open("/etc/kubernetes/manifests/kube-apiserver.yaml") as f:
             pod = yaml.safe_load(f)
     except OSError:
-        return ""
+        return default
     for arg in pod["spec"]["containers"][0]["command"]:
-        if arg.startswith("--advertise-address="):
+        if arg.startswith(f"--{flag}="):
             return arg.split("=", 1)[1]
-    return ""
+    return default
+
+
+def _advertise():
+    return _apiserver_flag("advertise-address")
 
 
 def _set_manifest_versions(version, cluster):
+    """Rewrite the static pods for `version` and, as kubeadm does, wait until the kubelet runs
+    them and etcd and the API server answer again; callers go on only after that."""
     img = manifests.images({**cluster, "kubernetesVersion": version})
+    written = {}
     for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"):
         path = f"{manifests.MANIFESTS}/{name}.yaml"
         if os.path.exists(path):
@@ -118,6 +127,15 @@ def _set_manifest_versions(version, cluster):
                 pod = yaml.safe_load(f)
             pod["spec"]["containers"][0]["image"] = img[name]
             kube.write_yaml(path, pod)
+            with open(path, "rb") as f:
+                written[name] = hashlib.sha256(f.read()).hexdigest()
+    for name, digest in written.items():
+        c.wait(f"the kubelet to restart {name}", lambda n=name, d=digest: kubelet.runs(n, d))
+    if "etcd" in written:
+        c.wait("etcd", c.local_etcd().healthy)
+    if "kube-apiserver" in written:
+        port = _apiserver_flag("secure-port", "6443")
+        c.wait("the API server", lambda: c.api_healthy("127.0.0.1", port))
 
 
 def upgrade(args):

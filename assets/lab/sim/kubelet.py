@@ -68,6 +68,13 @@ def _state(name):
         return None
 
 
+def runs(name, digest):
+    """Whether the static pod `name` runs from the manifest whose sha256 is `digest`."""
+    state = _state(name) or {}
+    pid = state.get("pid", 0)
+    return state.get("hash") == digest and (pid == 0 or common.alive(pid))
+
+
 def _save(name, state):
     tmp = f"{PODS}/{name}.json.tmp{os.getpid()}"
     with open(tmp, "w") as f:
