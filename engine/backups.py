@@ -17,7 +17,7 @@ from engine.backup_points import BackupPointService
 from engine.errors import RefusedError
 from engine.events import EventBus
 from engine.locks import owner_alive, running_for_cluster
-from engine.planner.backup import plan_backup, plan_restore, snapshot_path
+from engine.planner.backup import KUBELET_ACTIVE, plan_backup, plan_restore, snapshot_path
 from engine.runner import OperationError, Runner, now
 from engine.ssh.connection import SSHError, connect
 from engine.ssh.hostkeys import HostKeyError, KnownHosts
@@ -68,7 +68,7 @@ class BackupService:
         except (SSHError, HostKeyError, OSError) as e:
             return f"{node_name}: {e}"
         try:
-            code, _, _ = await conn.run("systemctl is-active --quiet kubelet", time_limit=30)
+            code, _, _ = await conn.run(KUBELET_ACTIVE, time_limit=30)
         except (SSHError, OSError, asyncssh.Error) as e:
             return f"{node_name}: {e}"
         finally:

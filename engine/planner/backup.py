@@ -106,9 +106,10 @@ MANIFESTS_OUT = (
     "fi\n"
     "echo 'etcd stopped'\n"
 )
+KUBELET_ACTIVE = "systemctl is-active --quiet kubelet"
 # Only the kubelet stops a static pod: without it, moving the manifests would change nothing.
 KUBELET_RUNNING = (
-    'systemctl is-active --quiet kubelet || { echo "the kubelet is not running on $(hostname): '
+    KUBELET_ACTIVE + ' || { echo "the kubelet is not running on $(hostname): '
     'it stops etcd when its manifest is moved; start it (systemctl start kubelet) and restore again" >&2; exit 1; }\n'
 )
 MANIFESTS_BACK = (
@@ -232,7 +233,7 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
                 "up=0\n"
                 "for _ in $(seq 1 15); do\n"
                 "  sleep 1\n"
-                "  if systemctl is-active --quiet kubelet; then up=$((up + 1)); else up=0; fi\n"
+                f"  if {KUBELET_ACTIVE}; then up=$((up + 1)); else up=0; fi\n"
                 "  if [ $up -ge 3 ]; then echo 'kubelet restarted'; exit 0; fi\n"
                 "done\n"
                 'echo "the kubelet did not stay active 3 s within 15 s of its restart:'

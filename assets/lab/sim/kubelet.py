@@ -70,8 +70,11 @@ def _state(name):
 
 def runs(name, digest):
     """Whether the static pod `name` runs from the manifest whose sha256 is `digest`."""
-    state = _state(name) or {}
-    pid = state.get("pid", 0)
+    return _runs(_state(name) or {}, digest)
+
+
+def _runs(state, digest):
+    pid = state.get("pid", 0)  # 0: recorded as running, not simulated
     return state.get("hash") == digest and (pid == 0 or common.alive(pid))
 
 
@@ -112,11 +115,9 @@ def _reconcile(static_path):
             os.unlink(path)
     for name, (digest, container) in wanted.items():
         state = _state(name) or {}
-        pid = state.get("pid", 0)
-        running = (pid == 0 and state.get("hash") == digest) or common.alive(pid)
-        if state.get("hash") == digest and running:
+        if _runs(state, digest):
             continue
-        common.stop(pid)
+        common.stop(state.get("pid", 0))
         new_pid = _start(name, container.get("command") or [name])
         _save(
             name,
