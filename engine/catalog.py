@@ -48,14 +48,17 @@ def default_version() -> str:
     return str(_raw()["default_version"])
 
 
+# containerd is the runtime kctui installs and its lab tests. docker (dockershim, < v1.24) is
+# not offered: nothing here runs and checks it end to end.
+RUNTIMES = ("containerd",)
+
+
 def default_runtime(version: str) -> str:
-    """docker below v1.20, containerd from v1.20 on."""
-    return "docker" if minor(version) < (1, 20) else "containerd"
+    return "containerd"
 
 
 def runtime_allowed(version: str, runtime: str) -> bool:
-    """docker (dockershim) is gone from v1.24."""
-    return not (runtime == "docker" and minor(version) >= (1, 24))
+    return runtime in RUNTIMES
 
 
 def nfs_provisioner_version() -> str:

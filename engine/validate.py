@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from engine import catalog
 from engine.packages import PackageNeeds, needed_packages
-from store.documents.cluster import ClusterSpec
+from store.documents.cluster import IPV6_PODS_DEFAULT, IPV6_SERVICES_DEFAULT, ClusterSpec
 from store.documents.node import Node, NodeStatus
 from store.store import Store
 
@@ -161,7 +161,8 @@ def validate(
         problems.append(
             Problem(
                 "spec.containerRuntime.type",
-                f"docker is not supported from Kubernetes v1.24 (dockershim was removed); use containerd with {version}",
+                f"{runtime.type} is not offered; kctui installs containerd (docker's dockershim "
+                "is gone from Kubernetes v1.24, and kctui does not install it below)",
             )
         )
     for field, path in (
@@ -182,6 +183,7 @@ def validate(
         for iface in node.facts.interfaces
         for n_net in iface.networks
     ]
+    problems += _subnet_sizes(services, pods)
     for field, network in pods:
         for other, other_net in services:
             if network.version == other_net.version and network.overlaps(other_net):
@@ -253,6 +255,48 @@ def validate(
     return problems
 
 
+# kubeadm's rules (cmd/kubeadm/app/apis/kubeadm/validation: ValidateServiceSubnetSize,
+# ValidatePodSubnetNodeMask) with the controller manager's default node masks.
+NODE_MASK = {4: 24, 6: 64}
+MAX_SERVICE_BITS = 20
+MAX_NODE_MASK_DIFF = 16
+
+
+def _subnet_sizes(
+    services: list[tuple[str, Network]], pods: list[tuple[str, Network]]
+) -> list[Problem]:
+    problems = []
+    for field, network in services:
+        bits = network.max_prefixlen
+        if bits - network.prefixlen > MAX_SERVICE_BITS:
+            problems.append(
+                Problem(
+                    field,
+                    f"{network} is too large for kubeadm; a service network needs a mask of at "
+                    f"least /{bits - MAX_SERVICE_BITS}",
+                )
+            )
+    for field, network in pods:
+        mask = NODE_MASK[network.version]
+        if network.prefixlen > mask:
+            problems.append(
+                Problem(
+                    field,
+                    f"{network} is smaller than the /{mask} kubeadm gives each node; "
+                    f"use /{mask - MAX_NODE_MASK_DIFF} to /{mask}",
+                )
+            )
+        elif mask - network.prefixlen > MAX_NODE_MASK_DIFF:
+            problems.append(
+                Problem(
+                    field,
+                    f"{network} is more than {MAX_NODE_MASK_DIFF} bits larger than the /{mask} "
+                    f"kubeadm gives each node; use /{mask - MAX_NODE_MASK_DIFF} to /{mask}",
+                )
+            )
+    return problems
+
+
 def _family(
     family: str, field: str, nets: list[tuple[str, Network]], problems: list[Problem]
 ) -> None:
@@ -260,7 +304,11 @@ def _family(
     if family == "IPv4" and versions != [4]:
         problems.append(Problem(field, "IPv4 needs exactly one IPv4 CIDR"))
     if family == "IPv4+IPv6" and versions != [4, 6]:
-        example = "10.96.0.0/16, fd03::/112" if "services" in field else "172.25.0.0/16, fd05::/120"
+        example = (
+            f"10.96.0.0/16, {IPV6_SERVICES_DEFAULT}"
+            if "services" in field
+            else f"172.25.0.0/16, {IPV6_PODS_DEFAULT}"
+        )
         problems.append(
             Problem(
                 field, f"dual stack (IPv4+IPv6) needs one IPv4 and one IPv6 CIDR, e.g. {example}"

@@ -23,6 +23,7 @@ from store.store import Store
 PACKAGES = "/opt/kctui/packages"
 CONFIG_DIR = "/etc/kubernetes/kctui"
 LB_CONFIG = "/etc/kubernetes/kctui-lb/haproxy.cfg"
+INIT_RUN = f"{CONFIG_DIR}/.kubeadm-init.run.yaml"  # with the certificate key; removed after init
 
 MODULES = "overlay\nbr_netfilter\nip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_sh\nnf_conntrack\n"
 SYSCTL = {
@@ -166,7 +167,9 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
                 name="hosts-workers",
                 title=f"{CONTROL_PLANE_HOST} on workers",
                 nodes=_names(m.workers),
-                env={"TARGET": vip if several else address(m.first)},
+                # With several control-plane nodes, workers join through the first one and move
+                # to the balancer on the VIP once their kubelet runs it (step worker-vip).
+                env={"TARGET": address(m.first)},
                 script=hosts_line,
             )
         )
@@ -243,26 +246,17 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
             ),
         )
     )
-    if cri == "containerd":
-        files = [
-            FileSpec(
-                dest="/etc/containerd/config.toml",
-                merge="toml",
-                content=json.dumps(runtime.containerd_config(spec, pause)),
-            )
-        ]
-        files += [
-            FileSpec(dest=path, content=content)
-            for path, content in runtime.registry_files(spec, registry).items()
-        ]
-    else:
-        files = [
-            FileSpec(
-                dest="/etc/docker/daemon.json",
-                merge="json",
-                content=json.dumps(runtime.docker_daemon(spec, registry)),
-            )
-        ]
+    files = [
+        FileSpec(
+            dest="/etc/containerd/config.toml",
+            merge="toml",
+            content=json.dumps(runtime.containerd_config(spec, pause)),
+        )
+    ]
+    files += [
+        FileSpec(dest=path, content=content)
+        for path, content in runtime.registry_files(spec, registry).items()
+    ]
     add(
         Step(
             name="runtime-config",
@@ -332,7 +326,9 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
             secrets={"CERT_KEY": cert_key},
             script=(
                 "if [ ! -f /etc/kubernetes/admin.conf ]; then\n"
-                f'  kubeadm init --config {CONFIG_DIR}/kubeadm-init.yaml --upload-certs --certificate-key "$CERT_KEY"\n'
+                f"  umask 077; trap 'rm -f {INIT_RUN}' EXIT\n"
+                f'  sed "s/{kubeadm.CERTIFICATE_KEY_PLACEHOLDER}/$CERT_KEY/" {CONFIG_DIR}/kubeadm-init.yaml > {INIT_RUN}\n'
+                f"  kubeadm init --config {INIT_RUN} --upload-certs\n"
                 "fi\n"
                 "mkdir -p /root/.kube && cp /etc/kubernetes/admin.conf /root/.kube/config\n"
                 'echo "KCTUI_OUTPUT join_command=$(kubeadm token create --print-join-command)"\n'
@@ -360,14 +356,11 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
                 script=join_cp,
             )
         )
-    standalone = yaml.safe_dump(
-        {**kubeadm.kubelet_configuration(spec), "staticPodPath": "/etc/kubernetes/manifests"}
-    )
     if m.workers and several:
         add(
             Step(
                 name="worker-lb",
-                title=f"load balancer on {vip} for workers",
+                title=f"load balancer on {vip} for workers (a static pod)",
                 action="upload",
                 nodes=_names(m.workers),
                 files=[
@@ -376,45 +369,48 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
                     ),
                     FileSpec(
                         dest="/etc/kubernetes/manifests/kctui-lb.yaml",
-                        content=yaml.safe_dump(lb_pod()),
+                        content=yaml.safe_dump(lb_pod(), sort_keys=False),
                     ),
                 ],
             )
         )
-        add(
-            Step(
-                name="worker-vip",
-                title=f"{vip} on the workers, balancer started",
-                nodes=_names(m.workers),
-                env={"VIP": vip, "STANDALONE": standalone},
-                timeout=120,
-                # The balancer must run before the workers join: their kubelet starts standalone
-                # (static Pods only) with a minimal config, which kubeadm join replaces.
-                script=(
-                    'ip addr show dev lo | grep -q " $VIP/32 " || ip addr add "$VIP/32" dev lo\n'
-                    "if [ ! -f /etc/kubernetes/kubelet.conf ]; then\n"
-                    '  mkdir -p /var/lib/kubelet && printf "%s" "$STANDALONE" > /var/lib/kubelet/config.yaml\n'
-                    "  systemctl restart kubelet\n"
-                    "fi\n"
-                    "for i in $(seq 1 100); do (exec 3<>/dev/tcp/$VIP/6443) 2>/dev/null && exit 0; sleep 0.3; done\n"
-                    'echo "nothing answers on $VIP:6443" >&2; exit 1\n'
-                ),
-            )
-        )
     if m.workers:
+        # The balancer's manifest is in place before the join, so kubeadm's check that the
+        # manifests directory is empty is skipped, as kubespray does for its API-server proxy.
+        ignore = (
+            " --ignore-preflight-errors=DirAvailable--etc-kubernetes-manifests" if several else ""
+        )
         add(
             Step(
                 name="join-workers",
                 title="join workers",
                 nodes=_names(m.workers),
                 timeout=900,
-                env={"ADDRESSES": _map(m.workers)},
+                env={"VIP": vip} if several else {},
                 script=(
                     "if [ -f /etc/kubernetes/kubelet.conf ]; then echo 'already joined'; exit 0; fi\n"
-                    + PICK_ADDRESS
-                    + '$KCTUI_OUT_JOIN_COMMAND --node-name "$KCTUI_NODE"'
-                    + (" --ignore-preflight-errors=Port-10250" if several else "")
-                    + "\n"
+                    + (
+                        'ip addr show dev lo | grep -q " $VIP/32 " || ip addr add "$VIP/32" dev lo\n'
+                        if several
+                        else ""
+                    )
+                    + f'$KCTUI_OUT_JOIN_COMMAND --node-name "$KCTUI_NODE"{ignore}\n'
+                ),
+            )
+        )
+    if m.workers and several:
+        add(
+            Step(
+                name="worker-vip",
+                title=f"workers reach the API servers through {vip}",
+                nodes=_names(m.workers),
+                env={"VIP": vip},
+                timeout=180,
+                script=(
+                    "for i in $(seq 1 300); do (exec 3<>/dev/tcp/$VIP/6443) 2>/dev/null && break; sleep 0.5; done\n"
+                    '(exec 3<>/dev/tcp/$VIP/6443) 2>/dev/null || { echo "the balancer does not answer on $VIP:6443: crictl ps and journalctl -u kubelet say why" >&2; exit 1; }\n'
+                    + hosts_line.replace("$TARGET", "$VIP")
+                    + "systemctl restart kubelet\n"
                 ),
             )
         )
@@ -439,7 +435,10 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
             title="Calico",
             nodes=[m.first.name],
             script=(
-                f"kubectl apply -f {calico_dir}/manifests/\n"
+                # Calico's CRDs are too large for the last-applied annotation of a client-side
+                # apply; the Installation needs its CRD Established first.
+                f"kubectl apply --server-side --force-conflicts -f {calico_dir}/manifests/\n"
+                "kubectl wait --for=condition=Established --timeout=120s crd --all\n"
                 f"kubectl apply -f {CONFIG_DIR}/calico-installation.yaml\n"
             ),
         )
@@ -595,6 +594,7 @@ def lb_pod() -> dict[str, object]:
                     "name": "haproxy",
                     "image": "docker.io/library/haproxy:2.8",
                     "command": ["haproxy", "-f", LB_CONFIG],
+                    "volumeMounts": [{"name": "config", "mountPath": LB_CONFIG, "readOnly": True}],
                 }
             ],
             "volumes": [{"name": "config", "hostPath": {"path": LB_CONFIG, "type": "File"}}],

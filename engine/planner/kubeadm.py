@@ -26,6 +26,14 @@ def api_version(kubernetes_version: str) -> str:
     )
 
 
+def extra_args(kubernetes_version: str, args: dict[str, str]) -> Any:
+    """kubeadm v1beta4 takes extraArgs and kubeletExtraArgs as a list of {name, value};
+    v1beta3 as a map (kubernetes cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go, Arg)."""
+    if api_version(kubernetes_version).endswith("v1beta4"):
+        return [{"name": k, "value": v} for k, v in args.items()]
+    return dict(args)
+
+
 def control_plane_taint_key(kubernetes_version: str) -> str:
     return (
         CONTROL_PLANE_TAINT_KEY
@@ -70,6 +78,12 @@ def cluster_configuration(spec: ClusterSpec, sans: list[str]) -> dict[str, Any]:
     return config
 
 
+# kubeadm takes the certificate key only in the InitConfiguration once --config is given
+# (ValidateMixedArguments); the init step puts the real key in place of this on the node, so
+# the key is never in the plan or the store.
+CERTIFICATE_KEY_PLACEHOLDER = "KCTUI_CERTIFICATE_KEY"
+
+
 def init_configuration(
     spec: ClusterSpec, node: str, address: str, taints: list[dict[str, str]]
 ) -> dict[str, Any]:
@@ -81,38 +95,10 @@ def init_configuration(
             "name": node,
             "criSocket": cri_socket(spec),
             "taints": taints,
-            "kubeletExtraArgs": {"node-ip": address},
+            "kubeletExtraArgs": extra_args(spec.kubernetes_version, {"node-ip": address}),
         },
+        "certificateKey": CERTIFICATE_KEY_PLACEHOLDER,
     }
-
-
-def join_configuration(
-    spec: ClusterSpec, node: str, address: str, control_plane: bool, taints: list[dict[str, str]]
-) -> dict[str, Any]:
-    """The token, CA hash and certificate key come at run time from the init step's outputs;
-    kubeadm takes them as flags, which override these empty fields."""
-    config: dict[str, Any] = {
-        "apiVersion": api_version(spec.kubernetes_version),
-        "kind": "JoinConfiguration",
-        "discovery": {
-            "bootstrapToken": {
-                "apiServerEndpoint": f"{CONTROL_PLANE_HOST}:{API_PORT}",
-                "token": "",
-                "caCertHashes": [],
-            }
-        },
-        "nodeRegistration": {
-            "name": node,
-            "criSocket": cri_socket(spec),
-            "taints": taints,
-            "kubeletExtraArgs": {"node-ip": address},
-        },
-    }
-    if control_plane:
-        config["controlPlane"] = {
-            "localAPIEndpoint": {"advertiseAddress": address, "bindPort": API_PORT}
-        }
-    return config
 
 
 def kubelet_configuration(spec: ClusterSpec) -> dict[str, Any]:
@@ -134,8 +120,6 @@ def kube_proxy_configuration(spec: ClusterSpec) -> dict[str, Any]:
 
 
 def cri_socket(spec: ClusterSpec) -> str:
-    if spec.container_runtime.type == "docker":
-        return "unix:///var/run/cri-dockerd.sock"
     return "unix:///var/run/containerd/containerd.sock"
 
 

@@ -1,4 +1,4 @@
-"""Container runtime configuration as data: containerd config.toml and certs.d, docker daemon.json."""
+"""Container runtime configuration as data: containerd config.toml and certs.d."""
 
 from __future__ import annotations
 
@@ -89,16 +89,3 @@ def registry_files(spec: ClusterSpec, registry: Registry | None) -> dict[str, st
             registry.url, [(registry.url, options)]
         )
     return files
-
-
-def docker_daemon(spec: ClusterSpec, registry: Registry | None) -> dict[str, Any]:
-    runtime = spec.container_runtime
-    insecure = list(runtime.insecure_registries)
-    if registry is not None and (registry.scheme == "http" or registry.skip_verify):
-        insecure.append(registry.host)
-    return {
-        "exec-opts": ["native.cgroupdriver=systemd"],
-        "data-root": runtime.root_dir,
-        "registry-mirrors": list(runtime.registry_mirrors),
-        "insecure-registries": insecure,
-    }

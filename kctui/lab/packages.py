@@ -24,9 +24,9 @@ SIM_SOURCE = assets.path("lab/sim")
 UNITS = assets.path("lab/units")
 MANIFESTS = assets.path("lab/manifests")
 
-KUBERNETES_VERSIONS = ("v1.27.16", "v1.28.15", "v1.29.10")
+KUBERNETES_VERSIONS = ("v1.27.16", "v1.28.15", "v1.29.10", "v1.31.2")
 CONTAINERD_VERSION = "1.7.22"
-CALICO_VERSION = "v3.27.3"
+CALICO_VERSIONS = ("v3.27.3", "v3.28.2")
 TIGERA_OPERATOR_VERSION = "v1.32.7"
 NFS_PROVISIONER_VERSION = "v4.0.2"
 
@@ -119,27 +119,28 @@ def build_packages(out: Path) -> list[Path]:
             },
         )
     )
-    operator = (MANIFESTS / "tigera-operator.yaml").read_text()
-    operator = operator.replace("{operator_version}", TIGERA_OPERATOR_VERSION)
-    calico_images = [
-        f"quay.io/tigera/operator:{TIGERA_OPERATOR_VERSION}",
-        f"docker.io/calico/node:{CALICO_VERSION}",
-        f"docker.io/calico/cni:{CALICO_VERSION}",
-        f"docker.io/calico/kube-controllers:{CALICO_VERSION}",
-        f"docker.io/calico/typha:{CALICO_VERSION}",
-    ]
-    built.append(
-        resource_package.build(
-            out,
-            name="calico",
-            type="cni",
-            version=CALICO_VERSION,
-            arch=a,
-            files={"manifests/tigera-operator.yaml": (operator.encode(), 0o644)},
-            images=calico_images,
-            images_archive=image_archive(calico_images),
+    for calico in CALICO_VERSIONS:
+        operator = (MANIFESTS / "tigera-operator.yaml").read_text()
+        operator = operator.replace("{operator_version}", TIGERA_OPERATOR_VERSION)
+        calico_images = [
+            f"quay.io/tigera/operator:{TIGERA_OPERATOR_VERSION}",
+            f"docker.io/calico/node:{calico}",
+            f"docker.io/calico/cni:{calico}",
+            f"docker.io/calico/kube-controllers:{calico}",
+            f"docker.io/calico/typha:{calico}",
+        ]
+        built.append(
+            resource_package.build(
+                out,
+                name="calico",
+                type="cni",
+                version=calico,
+                arch=a,
+                files={"manifests/tigera-operator.yaml": (operator.encode(), 0o644)},
+                images=calico_images,
+                images_archive=image_archive(calico_images),
+            )
         )
-    )
     nfs_images = [
         f"registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:{NFS_PROVISIONER_VERSION}"
     ]

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
 from screens.wizard.base import WizardStep, field, input_id
-from store.documents.cluster import CALICO_MODES
+from store.documents.cluster import CALICO_MODES, IPV6_PODS_DEFAULT, IPV6_SERVICES_DEFAULT
 
 if TYPE_CHECKING:
     from engine.validate import Problem
@@ -79,12 +79,17 @@ class CniStep(WizardStep):
         yield from field("Service network (IPv4)", "spec.networking.services")
         yield from field("Pod network (IPv4)", "spec.networking.pods")
         yield Static("", id="capacity", classes="hint")
-        for widget in field("Service network (IPv6)", "services6", "fd03::/112"):
+        for widget in field("Service network (IPv6)", "services6", IPV6_SERVICES_DEFAULT):
             widget.add_class("v6")
             yield widget
-        for widget in field("Pod network (IPv6)", "pods6", "fd05::/120"):
+        for widget in field("Pod network (IPv6)", "pods6", IPV6_PODS_DEFAULT):
             widget.add_class("v6")
             yield widget
+        hint = Static(
+            "each node gets a /64 of the IPv6 pod network (kubeadm's node mask): use /48 to /64",
+            classes="hint v6",
+        )
+        yield hint
         yield from field(
             "IPv4 address autodetection",
             "spec.cni.calico.ipv4AutoDetection",
@@ -113,8 +118,8 @@ class CniStep(WizardStep):
         v6 = lambda nets: next((n for n in nets if ":" in n), "")  # noqa: E731
         self.set_value("spec.networking.services", v4(s.networking.services))
         self.set_value("spec.networking.pods", v4(s.networking.pods))
-        self.set_value("services6", v6(s.networking.services) or "fd03::/112")
-        self.set_value("pods6", v6(s.networking.pods) or "fd05::/120")
+        self.set_value("services6", v6(s.networking.services) or IPV6_SERVICES_DEFAULT)
+        self.set_value("pods6", v6(s.networking.pods) or IPV6_PODS_DEFAULT)
         method = s.cni.calico.ipv4_auto_detection
         kind = "first-found" if method == "first-found" else method.split("=", 1)[0] + "="
         self.query_one("#in-detect", Select).value = (

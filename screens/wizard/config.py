@@ -116,7 +116,7 @@ class ConfigStep(WizardStep):
         """The runtimes this version allows; a choice it no longer allows stays selected, marked,
         so the step says why it cannot go on instead of changing it behind the operator's back."""
         version = self.version()
-        runtimes = [r for r in ("containerd", "docker") if catalog.runtime_allowed(version, r)]
+        runtimes = [r for r in catalog.RUNTIMES if catalog.runtime_allowed(version, r)]
         select = self.query_one("#in-runtime", Select)
         current = wanted or (select.value if isinstance(select.value, str) else "")
         options = [(r, r) for r in runtimes]

@@ -91,7 +91,9 @@ class NetworkingSpec(Model):
 
 
 IPV6_SERVICES_DEFAULT = "fd03::/112"
-IPV6_PODS_DEFAULT = "fd05::/120"
+# kubeadm gives each node a /64 of the IPv6 pod network (the controller manager's default
+# node mask) and refuses a pod network smaller than that or more than 16 bits larger.
+IPV6_PODS_DEFAULT = "fd05::/48"
 
 
 class CalicoSpec(Model):

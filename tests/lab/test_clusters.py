@@ -350,7 +350,7 @@ def test_b_three_masters_two_workers_vip_dual_stack_registry(
             "networking": {
                 "ipFamily": "IPv4+IPv6",
                 "services": ["10.96.0.0/16", "fd03::/112"],
-                "pods": ["172.25.0.0/16", "fd05::/120"],
+                "pods": ["172.25.0.0/16", "fd05::/48"],
                 "workerNodeVip": "169.254.169.100",
             },
             "cni": {
@@ -384,7 +384,7 @@ def test_b_three_masters_two_workers_vip_dual_stack_registry(
     ]
     assert [(p["cidr"], p["encapsulation"]) for p in calico["ipPools"]] == [
         ("172.25.0.0/16", "VXLANCrossSubnet"),
-        ("fd05::/120", "VXLAN"),
+        ("fd05::/48", "VXLAN"),
     ]
     assert calico["mtu"] == 1420 and calico["nodeAddressAutodetectionV4"] == {"interface": "eth.*"}
     docs = {
@@ -392,7 +392,7 @@ def test_b_three_masters_two_workers_vip_dual_stack_registry(
         for d in yaml.safe_load_all(out(lab, h[0], "cat /etc/kubernetes/kctui/kubeadm-init.yaml"))
     }
     cfg = docs["ClusterConfiguration"]
-    assert cfg["networking"]["podSubnet"] == "172.25.0.0/16,fd05::/120"
+    assert cfg["networking"]["podSubnet"] == "172.25.0.0/16,fd05::/48"
     assert cfg["networking"]["serviceSubnet"] == "10.96.0.0/16,fd03::/112"
     assert {"k8s.example.lan", gw, "169.254.169.100"} <= set(cfg["apiServer"]["certSANs"])
     assert cfg["etcd"]["local"]["dataDir"] == "/var/lib/etcd-data"

@@ -78,18 +78,10 @@ async def test_inline_errors_stop_each_step(tmp_path: Path) -> None:
         config.query_one("#in-version", Select).value = "v1.23.17"
         await pilot.pause()
         runtime = config.query_one("#in-runtime", Select)
-        assert runtime.value == "containerd"  # containerd from v1.20 on; docker still offered
-        runtime.value = "docker"
+        assert runtime.value == "containerd"
+        offered = [value for _, value in runtime._options if isinstance(value, str)]
+        assert offered == ["containerd"]  # docker is not offered, below v1.24 either
         config.query_one("#in-version", Select).value = "v1.28.15"
-        await pilot.pause()
-        assert runtime.value == "docker"  # kept, marked, and refused with a reason
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        assert screen.index == 2
-        assert "docker is not supported from Kubernetes v1.24 (dockershim was removed)" in errors(
-            screen
-        )
-        runtime.value = "containerd"
         await pilot.pause()
         await pilot.press("ctrl+b")  # back and forth keeps what was chosen
         await pilot.pause()

@@ -154,7 +154,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
             "kubernetesVersion": "v1.28.15",
             "containerRuntime": {"type": "docker", "version": "20.10.24"},
         },
-        "spec.containerRuntime.type: docker is not supported from Kubernetes v1.24 (dockershim was removed); use containerd with v1.28.15",
+        "spec.containerRuntime.type: docker is not offered; kctui installs containerd (docker's dockershim is gone from Kubernetes v1.24, and kctui does not install it below)",
     ),
     (
         "demo",
@@ -221,6 +221,32 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         "demo",
         {"networking": {"externalIP": "floating"}},
         "spec.networking.externalIP: 'floating' is not an IP address",
+    ),
+    (
+        "demo",
+        {"networking": {"pods": ["172.25.0.0/25"]}},
+        "spec.networking.pods[0]: 172.25.0.0/25 is smaller than the /24 kubeadm gives each node; use /8 to /24",
+    ),
+    (
+        "demo",
+        {
+            "networking": {
+                "ipFamily": "IPv4+IPv6",
+                "services": ["10.96.0.0/16", "fd03::/112"],
+                "pods": ["172.25.0.0/16", "fd05::/120"],
+            }
+        },
+        "spec.networking.pods[1]: fd05::/120 is smaller than the /64 kubeadm gives each node; use /48 to /64",
+    ),
+    (
+        "demo",
+        {"networking": {"pods": ["172.0.0.0/7"]}},
+        "spec.networking.pods[0]: 172.0.0.0/7 is more than 16 bits larger than the /24 kubeadm gives each node; use /8 to /24",
+    ),
+    (
+        "demo",
+        {"networking": {"services": ["192.0.0.0/11"]}},
+        "spec.networking.services[0]: 192.0.0.0/11 is too large for kubeadm; a service network needs a mask of at least /12",
     ),
 ]
 

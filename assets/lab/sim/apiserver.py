@@ -13,6 +13,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import common
 import etcdapi
 import pki
 
@@ -58,7 +59,7 @@ class Handler(BaseHTTPRequestHandler):
                 ok = etcd.healthy()
                 return self._send(200 if ok else 500, "ok" if ok else "etcd unhealthy")
             if url.path == "/cluster-info" and method == "GET":
-                with open(f"{PKI}/ca.crt") as f:
+                with open(common.container_path(f"{PKI}/ca.crt")) as f:
                     return self._send(200, {"ca": f.read(), "server": self.server.public_url})
             if url.path == "/bootstrap" and method == "POST":
                 import bootstrap
@@ -110,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main(args):
-    f = _flags(args)
+    f = {k: common.container_path(v) if k.endswith("file") else v for k, v in _flags(args).items()}
     address = f.get("advertise-address", "0.0.0.0")
     port = int(f.get("secure-port", "6443"))
     etcd_server = f.get("etcd-servers", "https://127.0.0.1:2379").split(",")[0]

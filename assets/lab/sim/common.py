@@ -104,3 +104,15 @@ def stop(pid, kill=os.kill):
     if alive(pid):
         with contextlib.suppress(OSError):  # it may have ended since
             kill(pid, signal.SIGKILL)
+
+
+def container_path(path):
+    """The host file a simulated container sees at `path` through its pod's volume mounts
+    (LABSIM_MOUNTS, set by the lab kubelet); a path no mount covers does not exist in it."""
+    raw = os.environ.get("LABSIM_MOUNTS")
+    if raw is None:  # not run as a pod
+        return path
+    for mount_path, host_path in sorted(json.loads(raw).items(), key=lambda kv: -len(kv[0])):
+        if path == mount_path or path.startswith(mount_path.rstrip("/") + "/"):
+            return host_path + path[len(mount_path) :]
+    raise FileNotFoundError(2, "No such file or directory", path)

@@ -40,12 +40,19 @@ def main(args):
         return 1
     try:
         return handler(rest)
+    except kc.Invalid as e:
+        print(
+            f"{e}\nTo see the stack trace of this error execute with --v=5 or higher",
+            file=sys.stderr,
+        )
+        return 1
     except kc.ConfigError as e:
         print(f"error execution phase preflight: {e}", file=sys.stderr)
         return 1
 
 
 def init(args):
+    kc.mixed_arguments(args)
     path = kc_common.opt(args, "--config")
     if not path:
         print("the lab's kubeadm init needs --config FILE", file=sys.stderr)
@@ -64,15 +71,11 @@ def init(args):
     address = kc.require(init_cfg, "localAPIEndpoint.advertiseAddress", "InitConfiguration")
     port = int(init_cfg.get("localAPIEndpoint", {}).get("bindPort", 6443))
     networking = cluster.get("networking", {})
-    for field in ("podSubnet", "serviceSubnet"):
-        for cidr in str(networking.get(field, "")).split(","):
-            if cidr:
-                try:
-                    ipaddress.ip_network(cidr.strip())
-                except ValueError:
-                    raise kc.ConfigError(
-                        f"networking.{field}: {cidr!r} is not a valid CIDR"
-                    ) from None
+    errors = kc.validate_cluster(cluster) + kc.validate_certificate_key(
+        init_cfg.get("certificateKey", "")
+    )
+    if errors:
+        raise kc.Invalid(kc.aggregate(errors))
     kc_common.preflight(
         args,
         kc_common.runtime_checks()

@@ -56,6 +56,7 @@ def _bootstrap(endpoint, ca, body):
 
 
 def join(args):
+    kc.mixed_arguments(args)
     path = c.opt(args, "--config")
     cfg = kc.load(path, kube.K8S_VERSION).get("JoinConfiguration", {}) if path else {}
     discovery = cfg.get("discovery", {}).get("bootstrapToken", {})
@@ -101,6 +102,14 @@ def join(args):
             ("FileAvailable--etc-kubernetes-kubelet.conf", f"{kube.KUBELET_CONF} already exists")
             for _ in [0]
             if os.path.exists(kube.KUBELET_CONF)
+        ]
+        + [
+            (
+                "DirAvailable--etc-kubernetes-manifests",
+                f"{manifests.MANIFESTS} is not empty",
+            )
+            for _ in [0]
+            if os.path.isdir(manifests.MANIFESTS) and os.listdir(manifests.MANIFESTS)
         ],
     )
     reg = cfg.get("nodeRegistration", {})

@@ -259,14 +259,84 @@ def _documents(files):
             if not doc:
                 continue
             if doc.get("kind") == "List":
-                yield from doc.get("items", [])
+                yield from ((item, f) for item in doc.get("items", []))
             else:
-                yield doc
+                yield doc, f
 
 
-def _save(client, obj, a, verb):
+# Groups the API server serves itself; any other kind needs an Established CRD.
+BUILT_IN_GROUPS = {
+    "",
+    "apps",
+    "batch",
+    "policy",
+    "autoscaling",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "apiextensions.k8s.io",
+    "networking.k8s.io",
+    "admissionregistration.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "node.k8s.io",
+    "certificates.k8s.io",
+}
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+ANNOTATIONS_MAX = 262144  # apimachinery's TotalAnnotationSizeLimitB
+ESTABLISH_AFTER = 1.0  # seconds the lab's API server takes to establish a new CRD
+
+
+def _established(crd):
+    return time.time() >= float(crd.get("status", {}).get("labEstablishedAt", 0))
+
+
+def _require_crd(client, obj, source):
+    group, _, version = obj.get("apiVersion", "").rpartition("/")
+    if group in BUILT_IN_GROUPS:
+        return
+    kind = obj.get("kind", "")
+    for _, crd in client.list("/registry/apiextensions.k8s.io/customresourcedefinitions/"):
+        spec = crd.get("spec", {})
+        if spec.get("group") == group and spec.get("names", {}).get("kind") == kind:
+            if _established(crd):
+                return
+            break
+    name = obj.get("metadata", {}).get("name", "")
+    ns = obj.get("metadata", {}).get("namespace", "")
+    raise SystemExit(
+        f'error: resource mapping not found for name: "{name}" namespace: "{ns}" from "{source}": '
+        f'no matches for kind "{kind}" in version "{group}/{version}"\n'
+        "ensure CRDs are installed first"
+    )
+
+
+def _last_applied(obj):
+    """What a client-side apply keeps of the object in its annotation; refused past the
+    annotation size limit, as the API server's ValidateAnnotationsSize does."""
+    bare = json.loads(json.dumps(obj))
+    bare.get("metadata", {}).get("annotations", {}).pop(LAST_APPLIED, None)
+    text = json.dumps(bare, separators=(",", ":")) + "\n"
+    annotations = dict(obj["metadata"].get("annotations") or {})
+    annotations[LAST_APPLIED] = text
+    size = sum(len(k) + len(v) for k, v in annotations.items())
+    if size > ANNOTATIONS_MAX:
+        kind, name = obj.get("kind", ""), obj["metadata"].get("name", "")
+        raise SystemExit(
+            f'The {kind} "{name}" is invalid: metadata.annotations: Too long: must have at most '
+            f"{ANNOTATIONS_MAX} bytes"
+        )
+    return text
+
+
+def _save(client, obj, a, verb, source="-"):
     kind = obj.get("kind", "")
     meta = obj.setdefault("metadata", {})
+    _require_crd(client, obj, source)
+    if verb == "apply" and not a.flags.get("--server-side"):
+        meta.setdefault("annotations", {})[LAST_APPLIED] = _last_applied(obj)
+    if kind == "CustomResourceDefinition":
+        obj.setdefault("status", {})["labEstablishedAt"] = time.time() + ESTABLISH_AFTER
     if kube.resource_of(kind)[1]:
         meta.setdefault("namespace", a.get("--namespace", "default"))
     key = kube.registry_key(kind, meta["name"], meta.get("namespace"))
@@ -283,8 +353,8 @@ def _save(client, obj, a, verb):
 
 def cmd_create(client, a):
     if a.files:
-        for obj in _documents(a.files):
-            _save(client, obj, a, "create")
+        for obj, source in _documents(a.files):
+            _save(client, obj, a, "create", source)
         return 0
     if len(a.words) >= 2 and kube.kind_of(a.words[0]) == "Namespace":
         _save(
@@ -302,8 +372,8 @@ def cmd_apply(client, a):
     if not a.files:
         print("error: must specify -f", file=sys.stderr)
         return 1
-    for obj in _documents(a.files):
-        _save(client, obj, a, "apply")
+    for obj, source in _documents(a.files):
+        _save(client, obj, a, "apply", source)
     return 0
 
 
@@ -327,7 +397,7 @@ def _delete(client, kind, name, ns, ignore_missing):
 def cmd_delete(client, a):
     ignore = bool(a.flags.get("--ignore-not-found"))
     if a.files:
-        for obj in _documents(a.files):
+        for obj, _ in _documents(a.files):
             _delete(
                 client,
                 obj["kind"],
@@ -438,12 +508,19 @@ def cmd_drain(client, a):
 
 def cmd_wait(client, a):
     kind, names = _targets(a)
-    condition = a.get("--for", "condition=Ready").split("=", 1)[1]
+    condition = a.get("--for", "condition=Ready").split("=", 1)[1].lower()
+    if names == [] and not a.flags.get("--all") and not a.get("--selector"):
+        raise SystemExit("error: resource(s) were provided, but no name was specified")
     timeout = float(str(a.get("--timeout", "30s")).rstrip("s"))
     deadline = time.time() + timeout
     while True:
         objs = _fetch(client, kind, names, a)
-        if condition == "Ready" and objs and all(_ready(o) for o in objs):
+        met = {"ready": _ready, "established": _established}.get(condition)
+        if met is None:
+            raise SystemExit(
+                f"error: the lab's kubectl waits for Ready or Established, not {condition}"
+            )
+        if objs and all(met(o) for o in objs):
             for o in objs:
                 print(f"{kind.lower()}/{o['metadata']['name']} condition met")
             return 0

@@ -25,6 +25,15 @@ def main(args):
         return 0
     config = _flag(args, "--config", "/var/lib/kubelet/config.yaml")
     kubeconfig = _flag(args, "--kubeconfig", kube.KUBELET_CONF)
+    bootstrap = _flag(args, "--bootstrap-kubeconfig", "")
+    if bootstrap and not os.path.exists(kubeconfig) and not os.path.exists(bootstrap):
+        # cmd/kubelet/app/server.go, buildKubeletClientConfig -> bootstrap.LoadClientCert
+        print(
+            f'E run.go:74] "command failed" err="failed to run Kubelet: unable to load bootstrap '
+            f'kubeconfig: stat {bootstrap}: no such file or directory"',
+            file=sys.stderr,
+        )
+        return 1
     try:
         with open(config) as f:
             static_path = (yaml.safe_load(f) or {}).get(
@@ -85,8 +94,25 @@ def _save(name, state):
     os.replace(tmp, f"{PODS}/{name}.json")
 
 
-def _start(name, command):
+def mounts(pod):
+    """mountPath -> host path of the first container's hostPath volume mounts; a mount of an
+    undeclared volume makes the pod invalid, as the API validation does."""
+    volumes = {v.get("name"): v for v in pod["spec"].get("volumes") or []}
+    out = {}
+    for i, m in enumerate(pod["spec"]["containers"][0].get("volumeMounts") or []):
+        volume = volumes.get(m.get("name"))
+        if volume is None:
+            raise ValueError(
+                f'spec.containers[0].volumeMounts[{i}].name: Not found: "{m.get("name")}"'
+            )
+        if "hostPath" in volume:
+            out[m["mountPath"]] = volume["hostPath"]["path"]
+    return out
+
+
+def _start(name, command, pod_mounts):
     env = dict(os.environ)
+    env["LABSIM_MOUNTS"] = json.dumps(pod_mounts)
     if command[0] == "etcd":
         argv = ["/usr/bin/etcd", *command[1:]]
     elif command[0] in ("kube-apiserver", "haproxy"):
@@ -105,7 +131,14 @@ def _reconcile(static_path):
                 raw = f.read()
             pod = yaml.safe_load(raw)
             container = pod["spec"]["containers"][0]
-            wanted[pod["metadata"]["name"]] = (hashlib.sha256(raw).hexdigest(), container)
+            wanted[pod["metadata"]["name"]] = (
+                hashlib.sha256(raw).hexdigest(),
+                container,
+                mounts(pod),
+            )
+        except ValueError as e:
+            print(f"static pod {path} is invalid: {e}", file=sys.stderr)
+            continue
         except (OSError, KeyError, IndexError, TypeError, yaml.YAMLError):
             continue
     for path in glob.glob(f"{PODS}/*.json"):
@@ -113,12 +146,12 @@ def _reconcile(static_path):
         if name not in wanted:
             common.stop((_state(name) or {}).get("pid"))
             os.unlink(path)
-    for name, (digest, container) in wanted.items():
+    for name, (digest, container, pod_mounts) in wanted.items():
         state = _state(name) or {}
         if _runs(state, digest):
             continue
         common.stop(state.get("pid", 0))
-        new_pid = _start(name, container.get("command") or [name])
+        new_pid = _start(name, container.get("command") or [name], pod_mounts)
         _save(
             name,
             {

@@ -4,10 +4,19 @@ an haproxy.cfg, so workers reach several API servers through one address."""
 import asyncio
 import itertools
 
+import common
+
 
 def parse(path):
     bind, servers = None, []
-    with open(path) as f:
+    try:
+        f = open(common.container_path(path))  # noqa: SIM115
+    except OSError as e:
+        raise SystemExit(
+            f"[ALERT]    (1) : config : Cannot open configuration file/directory {path} : "
+            f"{e.strerror}"
+        ) from None
+    with f:
         for raw in f:
             words = raw.split()
             if words[:1] == ["bind"]:

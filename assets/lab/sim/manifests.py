@@ -40,6 +40,7 @@ def images(cluster):
 
 
 def _pod(name, image, command, volumes):
+    named = [(v.strip("/").replace("/", "-") or "root", v) for v in volumes]
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -49,19 +50,27 @@ def _pod(name, image, command, volumes):
             "labels": {"component": name, "tier": "control-plane"},
         },
         "spec": {
-            "containers": [{"name": name, "image": image, "command": command}],
+            "containers": [
+                {
+                    "name": name,
+                    "image": image,
+                    "command": command,
+                    "volumeMounts": [{"name": n, "mountPath": v} for n, v in named],
+                }
+            ],
             "hostNetwork": True,
             "priorityClassName": "system-node-critical",
             "volumes": [
-                {"name": v.strip("/").replace("/", "-") or "root", "hostPath": {"path": v}}
-                for v in volumes
+                {"name": n, "hostPath": {"path": v, "type": "DirectoryOrCreate"}} for n, v in named
             ],
         },
     }
 
 
 def _extra(component):
-    return [f"--{k}={v}" for k, v in (component.get("extraArgs") or {}).items()]
+    import kubeadm_config
+
+    return [f"--{k}={v}" for k, v in kubeadm_config.arg_items(component.get("extraArgs"))]
 
 
 def etcd_command(node, address, data_dir, initial_cluster, state):
