@@ -60,3 +60,40 @@ def render(op: Operation, store: Store | None = None) -> str:
             lines.append(f"   call {step.call} {step.args}")
         lines.append("")
     return "\n".join(lines)
+
+
+def write_out(op: Operation, out: Path) -> list[Path]:
+    """Every file of the plan and each step's script under `out`, laid out by node and path:
+    `nodes/<node>/files/<path on the node>` and `nodes/<node>/steps/NN-<step>.sh`. A file merged
+    into the node's own is written as merged into an empty one. Packages copied from the jump
+    host are listed in `plan.txt`, not copied. Secrets are masked as in the plan."""
+    from engine.runner import merge_file
+
+    written: list[Path] = []
+
+    def put(path: Path, text: str, mode: int = 0o644) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        path.chmod(mode & 0o644)
+        written.append(path)
+
+    out.mkdir(parents=True, exist_ok=True)
+    put(out / "plan.txt", render(op))
+    for i, step in enumerate(op.steps, start=1):
+        for node in step.nodes:
+            base = out / "nodes" / node
+            if step.action == "shell":
+                script = "\n".join(_env(step)) + "\n" + step.script
+                put(
+                    base / "steps" / f"{i:02d}-{step.name}.sh",
+                    "#!/bin/bash -euo pipefail\n" + script,
+                )
+            for f in step.files:
+                if step.action != "upload" or f.content is None:
+                    continue
+                text = merge_file(f.merge, "", f.content) if f.merge else f.content
+                dest = (base / "files" / f.dest.lstrip("/")).resolve()
+                if not dest.is_relative_to(base.resolve()):
+                    raise ValueError(f"{f.dest}: a file outside the node's tree")
+                put(dest, text, f.mode)
+    return written

@@ -23,6 +23,12 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--dry-run", action="store_true", help="print the whole plan; connect to nothing"
     )
+    p.add_argument(
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="with --dry-run: write every file and step script of the plan under DIR, by node",
+    )
     p.add_argument("--yes", action="store_true", help="create without asking")
     p.add_argument("--wait", action="store_true", help="follow the operation; exit code = result")
     p.set_defaults(handler=run_create)
@@ -147,8 +153,17 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
     if args.template:
         cluster = _with_template(ctx, cluster, args.template)
     service = _service(ctx)
+    if args.output is not None and not args.dry_run:
+        raise CliError("--output goes with --dry-run")
     if args.dry_run:
-        print(render(service.plan(cluster), ctx.store), end="")
+        op = service.plan(cluster)
+        if args.output is not None:
+            from engine.plan import write_out
+
+            written = write_out(op, args.output)
+            print(f"{len(written)} files written under {args.output}")
+            return 0
+        print(render(op, ctx.store), end="")
         return 0
     service.check(cluster)
     if not args.yes:
