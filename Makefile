@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Debian packages the integration tests and the lab use; haproxy and containerd check the files
 # a plan writes (tests/fidelity).
 DEB_PACKAGES := iproute2 openssh-server openssh-client sudo etcd-server etcd-client openssl python3-yaml curl \
-	haproxy containerd
+	haproxy containerd docker-registry skopeo
 DEMO_DATA := .demo/data
 
 .PHONY: demo test lint typecheck layers unit bench system-deps clean

@@ -25,6 +25,8 @@ if [ -e "$d/systemd/10-kubeadm.conf" ]; then
   mkdir -p /etc/systemd/system/kubelet.service.d
   install -m 0644 "$d/systemd/10-kubeadm.conf" /etc/systemd/system/kubelet.service.d/
 fi
+# offline without a registry: the package's images are imported, as the create's images step does
+if [ -f "$d/images/images.tar" ]; then ctr -n k8s.io images import "$d/images/images.tar" >/dev/null; fi
 rm -rf "$d"
 """
 

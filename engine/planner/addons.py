@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
 
 from engine import catalog
@@ -124,24 +125,31 @@ def nfs_provisioner(index: int, nfs: NFSStorage, default: bool) -> list[dict[str
     return [deployment, storage_class]
 
 
-def ceph_rbd(index: int, ceph: CephStorage, default: bool) -> tuple[list[dict[str, Any]], str]:
-    """The StorageClass and ConfigMap for one Ceph RBD entry; the Secret is applied from a
-    file the runner writes from an encrypted value (returned name), never in the plan."""
-    secret = f"ceph-rbd-{ceph.storage_class_name}"
-    cluster_id = ceph.cluster_id or f"kctui-{ceph.storage_class_name}"
-    config = {
+# ceph-csi reads its clusters from this ConfigMap (mounted at /etc/ceph-csi-config/), in the
+# namespace its package deploys it to (ceph/ceph-csi deploy/csi-config-map-sample.yaml).
+CEPH_CSI_CONFIG = "ceph-csi-config"
+CEPH_CSI_NAMESPACE = "kube-system"
+
+
+def ceph_cluster_id(ceph: CephStorage) -> str:
+    return ceph.cluster_id or f"kctui-{ceph.storage_class_name}"
+
+
+def ceph_csi_config(cephs: list[CephStorage]) -> dict[str, Any]:
+    """One ConfigMap listing every Ceph cluster the storage classes name."""
+    clusters = [{"clusterID": ceph_cluster_id(c), "monitors": list(c.monitors)} for c in cephs]
+    return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {
-            "name": f"ceph-csi-config-{ceph.storage_class_name}",
-            "namespace": "kube-system",
-        },
-        "data": {
-            "config.json": f'[{{"clusterID": "{cluster_id}", "monitors": {list(ceph.monitors)}}}]'.replace(
-                "'", '"'
-            )
-        },
+        "metadata": {"name": CEPH_CSI_CONFIG, "namespace": CEPH_CSI_NAMESPACE},
+        "data": {"config.json": json.dumps(clusters)},
     }
+
+
+def ceph_rbd(ceph: CephStorage, default: bool) -> tuple[dict[str, Any], str]:
+    """The StorageClass for one Ceph RBD entry, and the name of its Secret (applied from an
+    encrypted value, never in the plan)."""
+    secret = f"ceph-rbd-{ceph.storage_class_name}"
     storage_class = {
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
@@ -152,12 +160,12 @@ def ceph_rbd(index: int, ceph: CephStorage, default: bool) -> tuple[list[dict[st
         "provisioner": "rbd.csi.ceph.com",
         "reclaimPolicy": "Delete",
         "parameters": {
-            "clusterID": cluster_id,
+            "clusterID": ceph_cluster_id(ceph),
             "pool": ceph.pool,
             "csi.storage.k8s.io/provisioner-secret-name": secret,
-            "csi.storage.k8s.io/provisioner-secret-namespace": "kube-system",
+            "csi.storage.k8s.io/provisioner-secret-namespace": CEPH_CSI_NAMESPACE,
             "csi.storage.k8s.io/node-stage-secret-name": secret,
-            "csi.storage.k8s.io/node-stage-secret-namespace": "kube-system",
+            "csi.storage.k8s.io/node-stage-secret-namespace": CEPH_CSI_NAMESPACE,
         },
     }
-    return [config, storage_class], secret
+    return storage_class, secret

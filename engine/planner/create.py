@@ -23,6 +23,7 @@ from store.store import Store
 PACKAGES = "/opt/kctui/packages"
 CONFIG_DIR = "/etc/kubernetes/kctui"
 LB_CONFIG = "/etc/kubernetes/kctui-lb/haproxy.cfg"
+LB_IMAGE = "docker.io/library/haproxy:2.8"  # carried by the Kubernetes package's images
 INIT_RUN = f"{CONFIG_DIR}/.kubeadm-init.run.yaml"  # with the certificate key; removed after init
 
 MODULES = "overlay\nbr_netfilter\nip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_sh\nnf_conntrack\n"
@@ -201,7 +202,10 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
             ),
         )
     )
-    everywhere = ["kubernetes", cri, "calico"] + (["nfs-provisioner"] if spec.storage.nfs else [])
+    everywhere = ["kubernetes", cri, "calico"]
+    everywhere += (["nfs-provisioner"] if spec.storage.nfs else []) + (
+        ["ceph-csi"] if spec.storage.ceph else []
+    )
     if spec.offline:
         add(
             Step(
@@ -254,7 +258,7 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
         )
     ]
     files += [
-        FileSpec(dest=path, content=content)
+        FileSpec(dest=path, content=content, mode=0o600 if path.endswith(".toml") else 0o644)
         for path, content in runtime.registry_files(spec, registry).items()
     ]
     add(
@@ -266,6 +270,21 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
             files=files,
         )
     )
+    auth = runtime.registry_auth(registry)
+    if auth:
+        add(
+            Step(
+                name="registry-auth",
+                title=f"credentials for {registry.host if registry else ''}",
+                nodes=_names(m.all),
+                secrets={"REGISTRY_AUTH": auth},
+                script=(
+                    f"{{ grep -l {runtime.AUTH_PLACEHOLDER} {runtime.CERTS_D}/*/hosts.toml || true; }} | while read -r f; do\n"
+                    f'  sed -i "s|{runtime.AUTH_PLACEHOLDER}|$REGISTRY_AUTH|" "$f"\n'
+                    "done\n"
+                ),
+            )
+        )
     add(
         Step(
             name="runtime-start",
@@ -457,9 +476,14 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
     for i, nfs in enumerate(spec.storage.nfs):
         storage_docs += addons.nfs_provisioner(i, nfs, nfs.storage_class_name == default)
     ceph_script = ""
+    if spec.storage.ceph:
+        storage_docs.append(addons.ceph_csi_config(spec.storage.ceph))
+        ceph_script += (
+            f"kubectl apply --server-side --force-conflicts -f {unpacked['ceph-csi']}/manifests/\n"
+        )
     for i, ceph in enumerate(spec.storage.ceph):
-        docs, secret_name = addons.ceph_rbd(i, ceph, ceph.storage_class_name == default)
-        storage_docs += docs
+        storage_class, secret_name = addons.ceph_rbd(ceph, ceph.storage_class_name == default)
+        storage_docs.append(storage_class)
         var = f"CEPH_KEY_{i}"
         storage_secrets[var] = ceph.key.reveal() if ceph.key else ""
         ceph_script += (
@@ -499,11 +523,11 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
     add(
         Step(
             name="health",
-            title="all nodes Ready",
+            title="all nodes Ready, every pod running",
             nodes=[m.first.name],
-            timeout=600,
-            retries=2,
-            script=("kubectl wait --for=condition=Ready nodes --all --timeout=300s\n"),
+            timeout=900,
+            retries=1,
+            script=HEALTH,
         )
     )
     add(
@@ -535,6 +559,32 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
     return Operation(
         type="create-cluster", cluster=cluster.name, steps=steps, params={"nodes": _names(m.all)}
     )
+
+
+# Controllers make pods a few seconds after their workloads; an image that cannot be pulled
+# for a minute fails the create, naming it, rather than leaving the pod in back-off.
+HEALTH = """\
+kubectl wait --for=condition=Ready nodes --all --timeout=300s
+sleep 5
+pulls=0
+for i in $(seq 1 60); do
+  pending=$(kubectl get pods -A --no-headers | awk '$4 != "Running" && $4 != "Completed"')
+  if [ -z "$pending" ]; then echo "every pod runs"; exit 0; fi
+  if echo "$pending" | grep -Eq 'ImagePullBackOff|ErrImagePull|InvalidImageName'; then
+    pulls=$((pulls + 1))
+  else
+    pulls=0
+  fi
+  [ "$pulls" -ge 12 ] && break
+  sleep 5
+done
+echo "pods that do not run:" >&2
+echo "$pending" >&2
+echo "$pending" | awk '$4 ~ /Image/ {print $1, $2}' | while read -r ns pod; do
+  kubectl -n "$ns" get pod "$pod" -o yaml | grep -E '^ *message:' >&2 || true
+done
+exit 1
+"""
 
 
 def taints_and_labels(cluster: Cluster) -> str:
@@ -592,7 +642,7 @@ def lb_pod() -> dict[str, object]:
             "containers": [
                 {
                     "name": "haproxy",
-                    "image": "docker.io/library/haproxy:2.8",
+                    "image": LB_IMAGE,
                     "command": ["haproxy", "-f", LB_CONFIG],
                     "volumeMounts": [{"name": "config", "mountPath": LB_CONFIG, "readOnly": True}],
                 }

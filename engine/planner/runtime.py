@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import tomlkit
@@ -65,19 +66,24 @@ def hosts_toml(server: str, hosts: list[tuple[str, dict[str, Any]]]) -> str:
     return tomlkit.dumps(doc)
 
 
+# With an image registry, containerd asks it first for every image of these upstreams (their
+# repositories pushed under the same paths), then the upstream itself.
+UPSTREAMS = {
+    "registry.k8s.io": "https://registry.k8s.io",
+    "docker.io": "https://registry-1.docker.io",
+    "quay.io": "https://quay.io",
+}
+# The registry's credentials reach containerd as an Authorization header in hosts.toml; the plan
+# carries this in their place and a step with the encrypted secret puts them in on the node.
+AUTH_PLACEHOLDER = "KCTUI_REGISTRY_AUTH"
+
+
 def registry_files(spec: ClusterSpec, registry: Registry | None) -> dict[str, str]:
-    """certs.d files, path -> content, for the spec's mirrors, insecure registries and registry."""
+    """certs.d files, path -> content, for the registry, the spec's mirrors and insecure
+    registries."""
     files: dict[str, str] = {}
     runtime = spec.container_runtime
-    if runtime.registry_mirrors:
-        hosts = [(m, {"capabilities": ["pull", "resolve"]}) for m in runtime.registry_mirrors]
-        files[f"{CERTS_D}/docker.io/hosts.toml"] = hosts_toml("https://registry-1.docker.io", hosts)
-    for host in runtime.insecure_registries:
-        url = host if "://" in host else f"http://{host}"
-        bare = url.split("://", 1)[1]
-        files[f"{CERTS_D}/{bare}/hosts.toml"] = hosts_toml(
-            url, [(url, {"capabilities": ["pull", "resolve", "push"], "skip_verify": True})]
-        )
+    ours: list[tuple[str, dict[str, Any]]] = []
     if registry is not None:
         options: dict[str, Any] = {"capabilities": ["pull", "resolve"]}
         if registry.skip_verify:
@@ -85,7 +91,27 @@ def registry_files(spec: ClusterSpec, registry: Registry | None) -> dict[str, st
         if registry.ca_pem:
             options["ca"] = f"{CERTS_D}/{registry.host}/ca.crt"
             files[f"{CERTS_D}/{registry.host}/ca.crt"] = registry.ca_pem
-        files[f"{CERTS_D}/{registry.host}/hosts.toml"] = hosts_toml(
-            registry.url, [(registry.url, options)]
+        if registry.username:
+            options["header"] = {"Authorization": f"Basic {AUTH_PLACEHOLDER}"}
+        ours = [(registry.url, options)]
+        files[f"{CERTS_D}/{registry.host}/hosts.toml"] = hosts_toml(registry.url, ours)
+    mirrors = [(m, {"capabilities": ["pull", "resolve"]}) for m in runtime.registry_mirrors]
+    for upstream, server in UPSTREAMS.items():
+        hosts = ours + (mirrors if upstream == "docker.io" else [])
+        if hosts:
+            files[f"{CERTS_D}/{upstream}/hosts.toml"] = hosts_toml(server, hosts)
+    for host in runtime.insecure_registries:
+        url = host if "://" in host else f"http://{host}"
+        bare = url.split("://", 1)[1]
+        files[f"{CERTS_D}/{bare}/hosts.toml"] = hosts_toml(
+            url, [(url, {"capabilities": ["pull", "resolve", "push"], "skip_verify": True})]
         )
     return files
+
+
+def registry_auth(registry: Registry | None) -> str:
+    """The value of the Authorization header for the registry ("" without credentials)."""
+    if registry is None or not registry.username:
+        return ""
+    password = registry.password.reveal() if registry.password else ""
+    return base64.b64encode(f"{registry.username}:{password}".encode()).decode()

@@ -17,7 +17,9 @@ import zipapp
 from pathlib import Path
 
 import assets
-from engine import resource_package
+from engine import catalog, resource_package
+from engine.packages import CEPH_CSI_VERSION
+from engine.planner.create import LB_IMAGE
 from kctui.lab.system import SYSTEM_PYTHON
 
 SIM_SOURCE = assets.path("lab/sim")
@@ -29,6 +31,8 @@ CONTAINERD_VERSION = "1.7.22"
 CALICO_VERSIONS = ("v3.27.3", "v3.28.2")
 TIGERA_OPERATOR_VERSION = "v1.32.7"
 NFS_PROVISIONER_VERSION = "v4.0.2"
+CSI_PROVISIONER_VERSION = "v4.0.0"
+CSI_REGISTRAR_VERSION = "v2.10.0"
 
 
 def arch() -> str:
@@ -42,8 +46,13 @@ def build_labsim(dest: Path, k8s_version: str = "", containerd_version: str = ""
         src = Path(tmp) / "sim"
         shutil.copytree(SIM_SOURCE, src, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         if k8s_version or containerd_version:
+            releases = {
+                r.version: {"etcd": r.etcd, "pause": r.pause, "coredns": r.coredns}
+                for r in catalog.releases()
+            }
             (src / "version.py").write_text(
                 f"K8S_VERSION = {k8s_version!r}\nCONTAINERD_VERSION = {containerd_version!r}\n"
+                f"RELEASES = {releases!r}\n"
             )
         partial = dest.with_suffix(".partial")
         zipapp.create_archive(src, partial, interpreter=SYSTEM_PYTHON)
@@ -71,11 +80,40 @@ def image_archive(images: list[str]) -> bytes:
 
 
 def kubernetes_images(version: str) -> list[str]:
+    """What kubeadm pulls for `version` (the catalog's etcd, CoreDNS and pause tags), and the
+    image of the workers' API-server balancer, which the Kubernetes package carries."""
+    release = catalog.release(version)
+    assert release is not None, version
     names = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"]
     return [f"registry.k8s.io/{n}:{version}" for n in names] + [
-        "registry.k8s.io/etcd:3.5.15-0",
-        "registry.k8s.io/coredns/coredns:v1.10.1",
-        "registry.k8s.io/pause:3.9",
+        f"registry.k8s.io/etcd:{release.etcd}",
+        f"registry.k8s.io/coredns/coredns:{release.coredns}",
+        f"registry.k8s.io/pause:{release.pause}",
+        LB_IMAGE,
+    ]
+
+
+def calico_images(version: str) -> list[str]:
+    return [
+        f"quay.io/tigera/operator:{TIGERA_OPERATOR_VERSION}",
+        f"docker.io/calico/node:{version}",
+        f"docker.io/calico/cni:{version}",
+        f"docker.io/calico/kube-controllers:{version}",
+        f"docker.io/calico/typha:{version}",
+    ]
+
+
+def nfs_images() -> list[str]:
+    return [
+        f"registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:{NFS_PROVISIONER_VERSION}"
+    ]
+
+
+def ceph_csi_images() -> list[str]:
+    return [
+        f"quay.io/cephcsi/cephcsi:{CEPH_CSI_VERSION}",
+        f"registry.k8s.io/sig-storage/csi-provisioner:{CSI_PROVISIONER_VERSION}",
+        f"registry.k8s.io/sig-storage/csi-node-driver-registrar:{CSI_REGISTRAR_VERSION}",
     ]
 
 
@@ -122,13 +160,7 @@ def build_packages(out: Path) -> list[Path]:
     for calico in CALICO_VERSIONS:
         operator = (MANIFESTS / "tigera-operator.yaml").read_text()
         operator = operator.replace("{operator_version}", TIGERA_OPERATOR_VERSION)
-        calico_images = [
-            f"quay.io/tigera/operator:{TIGERA_OPERATOR_VERSION}",
-            f"docker.io/calico/node:{calico}",
-            f"docker.io/calico/cni:{calico}",
-            f"docker.io/calico/kube-controllers:{calico}",
-            f"docker.io/calico/typha:{calico}",
-        ]
+        images = calico_images(calico)
         built.append(
             resource_package.build(
                 out,
@@ -137,13 +169,11 @@ def build_packages(out: Path) -> list[Path]:
                 version=calico,
                 arch=a,
                 files={"manifests/tigera-operator.yaml": (operator.encode(), 0o644)},
-                images=calico_images,
-                images_archive=image_archive(calico_images),
+                images=images,
+                images_archive=image_archive(images),
             )
         )
-    nfs_images = [
-        f"registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:{NFS_PROVISIONER_VERSION}"
-    ]
+    nfs = nfs_images()
     built.append(
         resource_package.build(
             out,
@@ -157,8 +187,25 @@ def build_packages(out: Path) -> list[Path]:
                     0o644,
                 )
             },
-            images=nfs_images,
-            images_archive=image_archive(nfs_images),
+            images=nfs,
+            images_archive=image_archive(nfs),
+        )
+    )
+    ceph = ceph_csi_images()
+    rbd = (MANIFESTS / "ceph-csi-rbd.yaml").read_text()
+    rbd = rbd.replace("{version}", CEPH_CSI_VERSION)
+    rbd = rbd.replace("{provisioner_version}", CSI_PROVISIONER_VERSION)
+    rbd = rbd.replace("{registrar_version}", CSI_REGISTRAR_VERSION)
+    built.append(
+        resource_package.build(
+            out,
+            name="ceph-csi",
+            type="csi",
+            version=CEPH_CSI_VERSION,
+            arch=a,
+            files={"manifests/rbd.yaml": (rbd.encode(), 0o644)},
+            images=ceph,
+            images_archive=image_archive(ceph),
         )
     )
     return built

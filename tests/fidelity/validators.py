@@ -115,6 +115,7 @@ def kubernetes(doc: dict[str, Any], version: str) -> list[str]:
 @cache
 def _calico_schema(calico_version: str) -> dict[str, Any]:
     path = FIXTURES / "calico" / f"calico-{calico_version}-installations.operator.tigera.io.yaml.gz"
+    assert path.exists(), f"{path} is missing: Calico's CRDs are read from ../shared/fixtures"
     crd = yaml.safe_load(gzip.decompress(path.read_bytes()))
     version = next(v for v in crd["spec"]["versions"] if v.get("served"))
     schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -15,10 +17,12 @@ import pytest
 import yaml
 
 from kctui.lab import lab as labs
+from kctui.lab.packages import calico_images, kubernetes_images
 from kctui.lab.state import Lab
 from store.store import Store
 from tests.cli import kctui
-from tests.labkit import ETCDCTL, out, prepared, ssh
+from tests.labkit import ETCDCTL, node_report, out, prepared, ssh
+from tests.registry import LabRegistry, lab_registry, push
 
 pytestmark = pytest.mark.lab
 
@@ -76,6 +80,17 @@ def spec_a(lab: Lab) -> dict[str, object]:
                         "storageClassName": "nfs-sc",
                         "reclaimPolicy": "Retain",
                         "mountOptions": ["nfsvers=4.1"],
+                    }
+                ],
+                # Never contacted: the lab's ceph-csi provisions nothing.
+                "ceph": [
+                    {
+                        "monitors": [f"{lab.gateway}:6789"],
+                        "clusterID": "lab-ceph",
+                        "pool": "kube",
+                        "user": "kube",
+                        "key": "AQBf5/VkAAAAABAAkJ0DmO9N6ZJXGdKvCEk3XQ==",
+                        "storageClassName": "ceph-rbd",
                     }
                 ],
                 "defaultStorageClass": "nfs-sc",
@@ -190,6 +205,16 @@ def test_a_one_master_two_workers_ipip_nfs(small: tuple[Lab, Path], tmp_path: Pa
         e["name"]: e["value"] for e in deploy["spec"]["template"]["spec"]["containers"][0]["env"]
     }
     assert env["NFS_SERVER"] == lab.gateway and env["NFS_PATH"] == "/exports/k8s"
+    ceph = json.loads(out(lab, h[0], "kubectl get cm ceph-csi-config -n kube-system -o json"))
+    assert json.loads(ceph["data"]["config.json"]) == [
+        {"clusterID": "lab-ceph", "monitors": [f"{lab.gateway}:6789"]}
+    ]
+    rbd = json.loads(out(lab, h[0], "kubectl get storageclass ceph-rbd -o json"))
+    assert rbd["provisioner"] == "rbd.csi.ceph.com" and rbd["parameters"]["clusterID"] == "lab-ceph"
+    pods = out(lab, h[0], "kubectl get pods -n kube-system --no-headers")
+    for workload in ("csi-rbdplugin-provisioner", "csi-rbdplugin", "nfs-provisioner-nfs-sc"):
+        for node in h:
+            assert f"{workload}-{node} " in pods and "ImagePull" not in pods, pods
     docs = {
         d["kind"]: d
         for d in yaml.safe_load_all(out(lab, h[0], "cat /etc/kubernetes/kctui/kubeadm-init.yaml"))
@@ -324,12 +349,22 @@ def test_b_three_masters_two_workers_vip_dual_stack_registry(
     big: tuple[Lab, Path], tmp_path: Path
 ) -> None:
     lab, data = big
+    with lab_registry(lab.gateway, tmp_path / "registry") as reg:
+        images = kubernetes_images("v1.28.15") + calico_images("v3.27.3")
+        push(reg, images)
+        added = kctui(
+            data, "registry", "add", "harbor", "--host", reg.host, "--ca", str(reg.ca),
+            "--user", reg.user, "--password-stdin", input=reg.password,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        check_b(lab, data, tmp_path, reg, images)
+
+
+def check_b(lab: Lab, data: Path, tmp_path: Path, reg: LabRegistry, images: list[str]) -> None:
+    """Offline with a registry: nothing is imported, every node pulls from the registry with
+    its CA and credentials."""
     h = [x.name for x in lab.hosts]
     gw = lab.gateway
-    assert (
-        kctui(data, "registry", "add", "harbor", "--host", f"{gw}:5000", "--skip-verify").returncode
-        == 0
-    )
     spec = {
         "apiVersion": "kctui/v1",
         "kind": "Cluster",
@@ -363,7 +398,7 @@ def test_b_three_masters_two_workers_vip_dual_stack_registry(
         },
     }
     created = kctui(data, "cluster", "create", "-f", str(write(tmp_path, spec)), "--yes", "--wait")
-    assert created.returncode == 0, created.stdout + created.stderr
+    assert created.returncode == 0, created.stdout + created.stderr + node_report(lab, h[4])
     check_common(lab, data, "beta", h[:3])
     nodes = nodes_json(lab, h[1])
     assert {
@@ -398,13 +433,29 @@ def test_b_three_masters_two_workers_vip_dual_stack_registry(
     assert cfg["etcd"]["local"]["dataDir"] == "/var/lib/etcd-data"
     config = tomllib.loads(out(lab, h[4], "cat /etc/containerd/config.toml"))
     assert config["root"] == "/var/lib/containerd-data"
-    harbor = tomllib.loads(out(lab, h[4], f"cat '/etc/containerd/certs.d/{gw}:5000/hosts.toml'"))
-    assert (
-        harbor["server"] == f"https://{gw}:5000"
-        and harbor["host"][f"https://{gw}:5000"]["skip_verify"] is True
-    )
+    url = f"https://{reg.host}"
+    harbor = tomllib.loads(out(lab, h[4], f"cat '/etc/containerd/certs.d/{reg.host}/hosts.toml'"))
+    options = harbor["host"][url]
+    assert harbor["server"] == url and options["ca"].endswith(f"{reg.host}/ca.crt")
+    auth = base64.b64encode(f"{reg.user}:{reg.password}".encode()).decode()
+    assert options["header"]["Authorization"] == f"Basic {auth}"  # put in on the node
+    mode = out(lab, h[4], f"stat -c %a '/etc/containerd/certs.d/{reg.host}/hosts.toml'")
+    assert mode.strip() == "600"
     mirror = tomllib.loads(out(lab, h[4], "cat /etc/containerd/certs.d/docker.io/hosts.toml"))
-    assert f"https://{gw}:5001" in mirror["host"]
+    assert list(mirror["host"]) == [url, f"https://{gw}:5001"]  # the registry first
+    for node in h:
+        pulled = json.loads(out(lab, node, "cat /var/lib/containerd-data/lab-images.json"))
+        assert pulled and set(pulled.values()) == {url}, (node, pulled)  # none imported
+        assert '"images", "import"' not in out(lab, node, "cat /var/log/kctui-lab/commands.log")
+    assert set(json.loads(out(lab, h[4], "cat /var/lib/containerd-data/lab-images.json"))) >= {
+        "registry.k8s.io/pause:3.9",
+        "registry.k8s.io/kube-proxy:v1.28.15",
+        "docker.io/library/haproxy:2.8",
+        "quay.io/tigera/operator:v1.32.7",
+    }
+    assert reg.pulls(), reg.log.read_text()[-2000:]
+    assert auth not in (data / "state.json").read_text()
+    assert reg.password not in "".join(p.read_text() for p in data.rglob("*.log"))
     assert (
         ssh(
             lab, h[4], 'test -z "$(ls /opt/kctui/packages/*/images 2>/dev/null)" || true'
@@ -447,6 +498,15 @@ def test_online_mode_downloads_from_the_mirror_and_checks_sha256(
 
     lab, data = small
     h = [x.name for x in lab.hosts]
+    # Online, images come from a registry: the lab has no internet to reach upstreams.
+    registry = contextlib.ExitStack()
+    reg = registry.enter_context(lab_registry(lab.gateway, tmp_path / "registry"))
+    push(reg, kubernetes_images("v1.28.15") + calico_images("v3.27.3"))
+    added = kctui(
+        data, "registry", "add", "online-reg", "--host", reg.host, "--ca", str(reg.ca),
+        "--user", reg.user, "--password-stdin", input=reg.password,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
     mirror = tmp_path / "mirror"
     for path in lab_packages.values():
         pkg = Store(data).resources.get(path.name.removesuffix(".tar.gz"))
@@ -484,6 +544,7 @@ def test_online_mode_downloads_from_the_mirror_and_checks_sha256(
                 "masters": [{"node": h[0]}],
                 "workers": [{"node": h[1]}],
                 "offline": False,
+                "imageRegistry": "online-reg",
                 "kubernetesVersion": "v1.28.15",
             },
         }
@@ -500,6 +561,7 @@ def test_online_mode_downloads_from_the_mirror_and_checks_sha256(
             or " download: succeeded" in created.stdout
         )
         assert set(nodes_json(lab, h[0])) == {h[0], h[1]}
+        assert reg.pulls()
         assert kctui(data, "cluster", "delete", "online", "--yes").returncode == 0
 
         bad = next(mirror.glob("containerd/*/*.sha256"))
@@ -517,7 +579,9 @@ def test_online_mode_downloads_from_the_mirror_and_checks_sha256(
     finally:
         server.terminate()
         server.wait()
+        registry.close()
         (data / "settings.yaml").unlink(missing_ok=True)
+    assert kctui(data, "registry", "delete", "online-reg", "--yes").returncode == 0
 
 
 def test_create_without_wait_runs_in_the_background(

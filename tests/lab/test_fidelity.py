@@ -5,24 +5,41 @@ from __future__ import annotations
 
 import gzip
 import secrets
+import shlex
 from pathlib import Path
 
 import pytest
 import yaml
 
-from engine.planner import addons, kubeadm
-from engine.planner.create import LB_CONFIG, haproxy_config, lb_pod
+from engine import catalog
+from engine.planner import addons, kubeadm, runtime
+from engine.planner.create import HEALTH, LB_CONFIG, haproxy_config, lb_pod
 from kctui.lab.state import Lab
 from store.documents.cluster import ClusterSpec
+from store.documents.registry import Registry
+from store.secrets import Secret
 from tests.fidelity.validators import FIXTURES
 from tests.labkit import install, kubeadm_config, out, ssh, wait_for
+from tests.registry import lab_registry, push
 
 pytestmark = pytest.mark.lab
 
 
 def prepare(lab: Lab, host: str, packages: dict[str, Path], version: str) -> None:
+    """containerd and Kubernetes from their packages, images imported, and containerd's config
+    as the plan writes it (the sandbox image of the version)."""
     for name in ("containerd-1.7.22-amd64", f"kubernetes-{version}-amd64"):
         install(lab, host, packages[name])
+    release = catalog.release(version)
+    assert release is not None
+    config = runtime.containerd_config(ClusterSpec(), f"registry.k8s.io/pause:{release.pause}")
+    toml = runtime.merge_toml("", config)
+    ssh(
+        lab,
+        host,
+        "mkdir -p /etc/containerd && cat > /etc/containerd/config.toml",
+        input=toml.encode(),
+    )
     ssh(lab, host, "systemctl enable --now containerd")
 
 
@@ -183,7 +200,7 @@ def test_kubelet_needs_a_kubeconfig_and_static_pods_see_only_their_mounts(
     wait_for(
         lambda: (
             "Cannot open configuration file/directory"
-            in out(lab, h.name, "cat /var/log/pods/kctui-lb.log 2>/dev/null")
+            in out(lab, h.name, "cat /var/log/pods/kctui-lb.log 2>/dev/null || true")
         ),
         what="haproxy to find no configuration",
     )
@@ -210,4 +227,70 @@ def test_a_worker_join_refuses_a_manifests_dir_that_is_not_empty(
         "[ERROR DirAvailable--etc-kubernetes-manifests]: /etc/kubernetes/manifests is not empty"
         in done.stderr.decode()
     )
-    ssh(lab, host, "rm -f /etc/kubernetes/manifests/x.yaml")
+    ssh(lab, host, "rm -r /etc/kubernetes/manifests")  # the host is shared with other tests
+
+
+def test_images_come_only_from_an_import_or_a_registry_the_node_reaches(
+    fresh_lab: Lab, lab_packages: dict[str, Path], tmp_path: Path
+) -> None:
+    lab, h = fresh_lab, fresh_lab.hosts[0]
+    prepare(lab, h.name, lab_packages, "v1.28.15")
+    ssh(lab, h.name, "cat > /root/k.yaml", input=kubeadm_config(h.name, h.address).encode())
+    ssh(lab, h.name, "kubeadm init --config /root/k.yaml")
+    with lab_registry(lab.gateway, tmp_path / "registry") as reg:
+        push(reg, ["docker.io/library/nginx:1.25"])
+        registry = Registry(
+            name="lab", host=reg.host, ca_pem=reg.ca.read_text(), username=reg.user,
+            password=Secret(reg.password),
+        )  # fmt: skip
+        auth = runtime.registry_auth(registry)
+        for path, content in runtime.registry_files(ClusterSpec(), registry).items():
+            content = content.replace(runtime.AUTH_PLACEHOLDER, auth)
+            ssh(
+                lab,
+                h.name,
+                f"mkdir -p '{Path(path).parent}' && cat > '{path}'",
+                input=content.encode(),
+            )
+        workloads = [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": name, "namespace": "default"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": name}},
+                    "template": {
+                        "metadata": {"labels": {"app": name}},
+                        "spec": {"containers": [{"name": name, "image": image}]},
+                    },
+                },
+            }
+            for name, image in (("web", "nginx:1.25"), ("ghost", "docker.io/library/ghost:0"))
+        ]
+        ssh(lab, h.name, "kubectl apply -f -", input=yaml.safe_dump_all(workloads).encode())
+
+        def pods() -> dict[str, str]:
+            rows = out(lab, h.name, "kubectl get pods --no-headers").splitlines()
+            return {r.split()[0].split("-", 1)[0]: r.split()[2] for r in rows}
+
+        wait_for(lambda: len(pods()) == 2, what="the pods of both deployments")
+        assert pods() == {"web": "Running", "ghost": "ImagePullBackOff"}
+        stored = out(lab, h.name, "cat /var/lib/containerd/lab-images.json")
+        assert f'"docker.io/library/nginx:1.25": "https://{reg.host}"' in stored
+        assert reg.pulls()
+
+        health = HEALTH.replace("sleep 5", "sleep 0.2")
+        failed = ssh(lab, h.name, f"bash -euo pipefail -c {shlex.quote(health)}", check=False)
+        assert failed.returncode == 1
+        said = failed.stderr.decode()
+        assert 'Failed to pull image "docker.io/library/ghost:0"' in said, said
+        assert f"{reg.host}/v2/library/ghost/manifests/0" in said and "404" in said
+
+        wrong = runtime.registry_auth(registry.model_copy(update={"password": Secret("nope")}))
+        ssh(
+            lab,
+            h.name,
+            f"sed -i 's|{auth}|{wrong}|' '/etc/containerd/certs.d/docker.io/hosts.toml'",
+        )
+        denied = ssh(lab, h.name, "crictl pull docker.io/library/nginx:1.26", check=False)
+        assert denied.returncode == 1 and b"401 Unauthorized" in denied.stderr

@@ -16,9 +16,11 @@ try:
 
     K8S_VERSION = version.K8S_VERSION
     CONTAINERD_VERSION = version.CONTAINERD_VERSION
+    RELEASES = version.RELEASES
 except ImportError:  # a labsim built without a version file (host shims only)
     K8S_VERSION = ""
     CONTAINERD_VERSION = ""
+    RELEASES = {}
 
 ADMIN_CONF = "/etc/kubernetes/admin.conf"
 KUBELET_CONF = "/etc/kubernetes/kubelet.conf"

@@ -79,6 +79,7 @@ def init(args):
     kc_common.preflight(
         args,
         kc_common.runtime_checks()
+        + kc_common.image_checks(manifests.images(cluster).values())
         + [
             (
                 "FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml",

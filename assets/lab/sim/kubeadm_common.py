@@ -72,6 +72,20 @@ def runtime_checks():
     return checks
 
 
+def image_checks(refs):
+    """kubeadm's ImagePull preflight: every control-plane image is on the node or pulled now."""
+    import images
+
+    print("[preflight] Pulling images required for setting up a Kubernetes cluster")
+    checks = []
+    for ref in refs:
+        try:
+            images.ensure(ref)
+        except images.PullError as e:
+            checks.append(("ImagePull", f"failed to pull image {ref}: {e}"))
+    return checks
+
+
 def systemctl(*args):
     subprocess.run(["systemctl", *args], check=False)
 

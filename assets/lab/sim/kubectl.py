@@ -13,7 +13,7 @@ NOT_READY_AFTER = 20.0  # seconds without a kubelet heartbeat
 
 class Args:
     def __init__(self, argv):
-        self.words, self.flags, self.files = [], {}, []
+        self.words, self.flags, self.files, self.literals = [], {}, [], []
         takes = {
             "-n",
             "--namespace",
@@ -49,6 +49,8 @@ class Args:
         )
         if k == "--filename":
             self.files.append(v)
+        elif k == "--from-literal":
+            self.literals.append(v)
         else:
             self.flags[k] = v
 
@@ -155,7 +157,7 @@ def _age(obj):
     return f"{secs // 60}m" if secs >= 60 else f"{secs}s"
 
 
-def _row(kind, o, wide):
+def _row(kind, o, wide, all_ns=False):
     m = o["metadata"]
     if kind == "Node":
         roles = (
@@ -186,6 +188,15 @@ def _row(kind, o, wide):
             ]
             row.append(ips[0] if ips else "<none>")
         return row
+    if kind == "Pod":
+        statuses = o.get("status", {}).get("containerStatuses", [])
+        ready = sum(1 for c in statuses if c.get("ready"))
+        waiting = [
+            c["state"]["waiting"]["reason"] for c in statuses if "waiting" in c.get("state", {})
+        ]
+        status = waiting[0] if waiting else o.get("status", {}).get("phase", "Pending")
+        row = [m["name"], f"{ready}/{len(statuses)}", status, "0", _age(o)]
+        return [m.get("namespace", "default"), *row] if all_ns else row
     return [m["name"], _age(o)]
 
 
@@ -200,7 +211,9 @@ def cmd_get(client, a):
             else {"apiVersion": "v1", "kind": "List", "items": objs}
         )
         print(
-            json.dumps(value, indent=2) if output == "json" else yaml.safe_dump(value),
+            json.dumps(value, indent=2)
+            if output == "json"
+            else yaml.safe_dump(value, width=1 << 30),
             end="\n" if output == "json" else "",
         )
         return 0
@@ -222,10 +235,16 @@ def cmd_get(client, a):
             file=sys.stderr,
         )
         return 0
-    head = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"] if kind == "Node" else ["NAME", "AGE"]
+    all_ns = bool(a.flags.get("-A") or a.flags.get("--all-namespaces"))
+    head = {
+        "Node": ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
+        "Pod": ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+    }.get(kind, ["NAME", "AGE"])
+    if kind == "Pod" and all_ns:
+        head = ["NAMESPACE", *head]
     if kind == "Node" and output == "wide":
         head.append("INTERNAL-IP")
-    rows = [head] + [_row(kind, o, output == "wide") for o in objs]
+    rows = [head] + [_row(kind, o, output == "wide", all_ns) for o in objs]
     if a.flags.get("--no-headers"):
         rows = rows[1:]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
@@ -364,7 +383,28 @@ def cmd_create(client, a):
             "create",
         )
         return 0
-    print("error: kubectl create: give -f FILE or 'namespace NAME'", file=sys.stderr)
+    if a.words[:2] == ["secret", "generic"] and len(a.words) == 3:
+        import base64
+
+        data = {}
+        for literal in a.literals:
+            key, sep, value = literal.partition("=")
+            if not sep:
+                raise SystemExit(f"error: invalid literal source {literal}, expected key=value")
+            data[key] = base64.b64encode(value.encode()).decode()
+        secret = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": {"name": a.words[2]},
+            "data": data,
+        }
+        _save(client, secret, a, "create")
+        return 0
+    print(
+        "error: kubectl create: give -f FILE, 'namespace NAME' or 'secret generic NAME'",
+        file=sys.stderr,
+    )
     return 1
 
 

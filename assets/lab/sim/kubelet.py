@@ -10,6 +10,7 @@ import time
 import traceback
 
 import common
+import images
 import kube
 import yaml
 
@@ -17,6 +18,8 @@ PODS = "/var/lib/kubelet/pods"
 LOGS = "/var/log/pods"
 LABSIM = os.path.abspath(sys.argv[0])
 HEARTBEAT_EVERY = 2.0
+PULL_BACKOFF = 10.0  # seconds before an image that failed to pull is tried again
+_failed_pulls = {}  # image -> (retry at, message), for workload pods
 
 
 def main(args):
@@ -150,7 +153,25 @@ def _reconcile(static_path):
         state = _state(name) or {}
         if _runs(state, digest):
             continue
+        if state.get("waiting") and state.get("hash") == digest and time.time() < state["retry"]:
+            continue  # image pull back-off
         common.stop(state.get("pid", 0))
+        problem = _pull([images.sandbox_image(), container.get("image", "")])
+        if problem:
+            print(f"static pod {name}: ImagePullBackOff: {problem}", file=sys.stderr)
+            _save(
+                name,
+                {
+                    "hash": digest,
+                    "pid": None,
+                    "image": container.get("image", ""),
+                    "waiting": "ImagePullBackOff",
+                    "message": problem,
+                    "retry": time.time() + PULL_BACKOFF,
+                    "restarts": state.get("restarts", -1),
+                },
+            )
+            continue
         new_pid = _start(name, container.get("command") or [name], pod_mounts)
         _save(
             name,
@@ -162,6 +183,70 @@ def _reconcile(static_path):
                 "restarts": state.get("restarts", -1) + 1,
             },
         )
+
+
+def _pull(refs):
+    """None when every image is on the node (pulled now if need be), else why one is not."""
+    for ref in filter(None, refs):
+        retry, message = _failed_pulls.get(ref, (0.0, ""))
+        if time.time() < retry:
+            return message
+        try:
+            images.ensure(ref)
+            _failed_pulls.pop(ref, None)
+        except images.PullError as e:
+            message = f'Failed to pull image "{ref}": {e}'
+            _failed_pulls[ref] = (time.time() + PULL_BACKOFF, message)
+            return message
+    return None
+
+
+def _workload_pods(client, node, written):
+    """Every DaemonSet's and Deployment's pod, as if placed on this node (the lab has no
+    scheduler: each node must be able to run each), recorded with its image pulls' outcome."""
+    for kind in ("DaemonSet", "Deployment"):
+        resource = kube.resource_of(kind)[0]
+        for _, workload in client.list(f"/registry/{resource}/"):
+            meta, spec = workload["metadata"], workload["spec"]["template"]["spec"]
+            containers = spec.get("initContainers", []) + spec.get("containers", [])
+            problem = _pull([images.sandbox_image()] + [c.get("image", "") for c in containers])
+            name = f"{meta['name']}-{node}"
+            key = kube.registry_key("Pod", name, meta.get("namespace", "default"))
+            if key in written and written[key] == problem:
+                continue
+            state = (
+                {"waiting": {"reason": "ImagePullBackOff", "message": problem}}
+                if problem
+                else {"running": {}}
+            )
+            pod = {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": name,
+                    "namespace": meta.get("namespace", "default"),
+                    "labels": workload["spec"]["template"].get("metadata", {}).get("labels", {}),
+                    "ownerReferences": [{"kind": kind, "name": meta["name"]}],
+                },
+                "spec": {"nodeName": node, "containers": spec.get("containers", [])},
+                "status": {
+                    "phase": "Pending" if problem else "Running",
+                    "containerStatuses": [
+                        {
+                            "name": c.get("name", ""),
+                            "image": c.get("image", ""),
+                            "ready": not problem,
+                            "state": state,
+                        }
+                        for c in spec.get("containers", [])
+                    ],
+                },
+            }
+            client.put(key, kube.stamped(pod))
+            written[key] = problem
+
+
+_written_pods = {}
 
 
 def _heartbeat(kubeconfig):
@@ -185,5 +270,9 @@ def _heartbeat(kubeconfig):
         ]
         st.setdefault("nodeInfo", {})["kubeletVersion"] = kube.K8S_VERSION
         client.put(key, obj)
-    except (OSError, ValueError, KeyError):
-        pass
+        try:
+            _workload_pods(client, node, _written_pods)
+        except SystemExit as e:  # the client's way of saying the API server refused
+            print(f"workload pods: {e}", file=sys.stderr)
+    except (OSError, ValueError, KeyError) as e:  # the API server is away: the next beat tries
+        print(f"heartbeat: {e!r}", file=sys.stderr)

@@ -28,14 +28,22 @@ def _minor(version):
 
 
 def images(cluster):
+    """What kubeadm runs for the cluster's version: tags from the catalog baked into this
+    kubeadm (version.RELEASES), kubeadm's own table otherwise. With a custom imageRepository,
+    CoreDNS is <repo>/coredns, as kubeadm's GetDNSImage has it."""
     repo = cluster.get("imageRepository") or "registry.k8s.io"
     version = cluster["kubernetesVersion"]
-    etcd_tag = ETCD_IMAGE_TAG.get(_minor(version), "3.5.16-0")
+    release = kube.RELEASES.get(version) or {
+        "etcd": ETCD_IMAGE_TAG.get(_minor(version), "3.5.16-0"),
+        "coredns": "v1.10.1",
+        "pause": "3.9",
+    }
     names = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"]
     out = {n: f"{repo}/{n}:{version}" for n in names}
-    out["etcd"] = f"{repo}/etcd:{etcd_tag}"
-    out["coredns"] = f"{repo}/coredns/coredns:v1.10.1"
-    out["pause"] = f"{repo}/pause:3.9"
+    out["etcd"] = f"{repo}/etcd:{release['etcd']}"
+    coredns = "coredns/coredns" if repo == "registry.k8s.io" else "coredns"
+    out["coredns"] = f"{repo}/{coredns}:{release['coredns']}"
+    out["pause"] = f"{repo}/pause:{release['pause']}"
     return out
 
 

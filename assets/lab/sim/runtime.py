@@ -9,9 +9,9 @@ import tarfile
 import time
 import tomllib
 
+import images
 import kube
 
-IMAGES = "/var/lib/kctui-lab/images.json"
 DEFAULT_CONFIG = """\
 version = 2
 root = "/var/lib/containerd"
@@ -29,20 +29,6 @@ state = "/run/containerd"
 [plugins."io.containerd.grpc.v1.cri".registry]
   config_path = ""
 """
-
-
-def _images():
-    try:
-        with open(IMAGES) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return []
-
-
-def _save_images(images):
-    os.makedirs(os.path.dirname(IMAGES), exist_ok=True)
-    with open(IMAGES, "w") as f:
-        json.dump(sorted(set(images)), f, indent=1)
 
 
 def main(prog, args):
@@ -97,19 +83,26 @@ def ctr(args):
     if "-n" in args:
         words.remove(args[args.index("-n") + 1])
     if words[:2] == ["images", "import"] or words[:2] == ["image", "import"]:
-        images = _images()
         for path in words[2:]:
-            for name in _image_names(path):
-                images.append(name)
+            names = _image_names(path)
+            images.add(names)
+            for name in names:
                 print(f"unpacking {name} (sha256:lab)...done")
-        _save_images(images)
         return 0
     if words[:2] in (["images", "ls"], ["images", "list"], ["image", "ls"]):
         quiet = "-q" in args
         if not quiet:
             print("REF")
-        for name in _images():
+        for name in sorted(images.present()):
             print(name)
+        return 0
+    if words[:2] in (["images", "pull"], ["image", "pull"]) and len(words) > 2:
+        try:
+            images.pull(words[2])
+        except images.PullError as e:
+            print(f"ctr: {e}", file=sys.stderr)
+            return 1
+        print(f"{words[2]}: resolved")
         return 0
     if words[:1] == ["version"]:
         print(f"Client:\n  Version:  {kube.CONTAINERD_VERSION}")
@@ -123,12 +116,16 @@ def crictl(args):
     verb = words[0] if words else ""
     if verb == "images":
         print("IMAGE                                    TAG")
-        for name in _images():
+        for name in sorted(images.present()):
             repo, _, tag = name.rpartition(":")
             print(f"{repo:<40} {tag}")
         return 0
     if verb == "pull" and len(words) > 1:
-        _save_images([*_images(), words[1]])
+        try:
+            images.pull(words[1])
+        except images.PullError as e:
+            print(f'E "PullImage from image service failed" err="{e}"', file=sys.stderr)
+            return 1
         print(f"Image is up to date for {words[1]}")
         return 0
     if verb in ("ps", "pods"):
