@@ -8,6 +8,7 @@ import shlex
 
 import asyncssh
 
+from engine import grammar
 from engine.errors import RefusedError
 from engine.redact import Redactor
 from engine.s3 import S3Error, ensure_bucket
@@ -33,10 +34,8 @@ def validate(point: BackupPoint, store: Store, *, new: bool) -> list[str]:
         problems.append(f"name {point.name!r}: use lowercase letters, digits and '-'")
     elif new and store.backup_points.exists(point.name):
         problems.append(f"name {point.name!r}: a backup point with that name exists; pick another")
-    if point.type == "fs" and not point.fs_path.startswith("/"):
-        problems.append(
-            f"--fs {point.fs_path!r}: give an absolute path on the control-plane nodes (e.g. /mnt/backups/etcd)"
-        )
+    if point.type == "fs" and (problem := grammar.data_dir(point.fs_path, "/mnt/backups/etcd")):
+        problems.append(f"--fs {problem}")
     if point.s3 is not None:
         if not ENDPOINT_RE.match(point.s3.endpoint):
             problems.append(

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from engine import facts
+from engine import facts, grammar
 from engine.errors import RefusedError
 from engine.redact import Redactor
 from engine.ssh.connection import NodeConnection, SSHError, connect, resolve
@@ -19,10 +19,6 @@ from store.settings import Settings
 from store.store import Store
 
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-LABEL_KEY_RE = re.compile(
-    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
-)
-LABEL_VALUE_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 JUMP_RE = re.compile(r"^([A-Za-z0-9._-]+@)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
 
@@ -49,9 +45,9 @@ def validate(node: Node) -> list[str]:
     if not NAME_RE.match(node.region):
         problems.append(f"region {node.region!r}: use lowercase letters, digits and '-'")
     for key, value in node.labels.items():
-        if not LABEL_KEY_RE.match(key) or len(key) > 253:
+        if grammar.label_key(key):
             problems.append(f"label {key!r}: not a valid Kubernetes label key")
-        if not LABEL_VALUE_RE.match(value):
+        if grammar.label_value(value):
             problems.append(f"label {key}={value!r}: not a valid Kubernetes label value")
     return problems
 

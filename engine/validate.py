@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from engine import catalog
+from engine import catalog, grammar
 from engine.packages import PackageNeeds, needed_packages
 from store.documents.cluster import IPV6_PODS_DEFAULT, IPV6_SERVICES_DEFAULT, ClusterSpec
 from store.documents.node import Node, NodeStatus
@@ -165,12 +165,7 @@ def validate(
                 "is gone from Kubernetes v1.24, and kctui does not install it below)",
             )
         )
-    for field, path in (
-        ("spec.etcd.dataDir", spec.etcd.data_dir),
-        ("spec.containerRuntime.rootDir", runtime.root_dir),
-    ):
-        if not path.startswith("/"):
-            problems.append(Problem(field, f"{path!r} must be an absolute path"))
+    problems += _strings(spec)
 
     net = spec.networking
     services = _cidrs("spec.networking.services", net.services, problems)
@@ -295,6 +290,63 @@ def _subnet_sizes(
                 )
             )
     return problems
+
+
+def _strings(spec: ClusterSpec) -> list[Problem]:
+    """Every spec string that becomes a path, a file name, a host or a line on a node, against
+    its grammar."""
+    checks: list[tuple[str, str, Callable[[str], str]]] = [
+        ("spec.etcd.dataDir", spec.etcd.data_dir, grammar.data_dir),
+        ("spec.containerRuntime.rootDir", spec.container_runtime.root_dir, grammar.data_dir),
+    ]
+    runtime = spec.container_runtime
+    checks += [
+        (f"spec.containerRuntime.registryMirrors[{i}]", m, grammar.url)
+        for i, m in enumerate(runtime.registry_mirrors)
+    ]
+    checks += [
+        (
+            f"spec.containerRuntime.insecureRegistries[{i}]",
+            r,
+            grammar.url if "://" in r else grammar.host_port,
+        )
+        for i, r in enumerate(runtime.insecure_registries)
+    ]
+    for i, nfs in enumerate(spec.storage.nfs):
+        where = f"spec.storage.nfs[{i}]"
+        if nfs.server_addr.strip():
+            checks.append((f"{where}.serverAddr", nfs.server_addr, grammar.host))
+        checks.append((f"{where}.sharedPath", nfs.shared_path, grammar.path))
+        checks += [
+            (f"{where}.mountOptions[{j}]", o, grammar.mount_option)
+            for j, o in enumerate(nfs.mount_options)
+        ]
+    for i, ceph in enumerate(spec.storage.ceph):
+        where = f"spec.storage.ceph[{i}]"
+        checks += [
+            (f"{where}.monitors[{j}]", m, grammar.host_port) for j, m in enumerate(ceph.monitors)
+        ]
+        checks += [
+            (f"{where}.pool", ceph.pool, grammar.word),
+            (f"{where}.user", ceph.user, grammar.word),
+        ]
+        if ceph.cluster_id:
+            checks.append((f"{where}.clusterID", ceph.cluster_id, grammar.word))
+    nodes = [("masters", i, m.labels, m.taints or []) for i, m in enumerate(spec.masters)]
+    nodes += [("workers", i, w.labels, w.taints) for i, w in enumerate(spec.workers)]
+    for role, i, labels, taints in nodes:
+        where = f"spec.{role}[{i}]"
+        for key, value in labels.items():
+            checks += [
+                (f"{where}.labels", key, grammar.label_key),
+                (f"{where}.labels[{key}]", value, grammar.label_value),
+            ]
+        for j, taint in enumerate(taints):
+            checks += [
+                (f"{where}.taints[{j}].key", taint.key, grammar.label_key),
+                (f"{where}.taints[{j}].value", taint.value, grammar.label_value),
+            ]
+    return [Problem(field, problem) for field, value, check in checks if (problem := check(value))]
 
 
 def _family(

@@ -45,7 +45,7 @@ def plan_backup(cluster: Cluster, backup: Backup, point: BackupPoint) -> Operati
     part = f"{directory}/.{backup.name}.db.part"
     if point.type == "fs":
         prepare = (
-            f'test -d "$DIR" || {{ echo "{directory} does not exist on $(hostname); create it '
+            'test -d "$DIR" || { echo "$DIR does not exist on $(hostname); create it '
             '(or mount the share) on every control-plane node" >&2; exit 1; }\n'
         )
     else:

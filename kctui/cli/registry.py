@@ -39,22 +39,18 @@ def register(sub: Any) -> None:
 
 
 def run_add(ctx: Context, args: argparse.Namespace) -> int:
-    import re
-
+    from engine.registries import problems
     from store.documents.registry import Registry
 
-    if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", args.name):
-        raise CliError(f"name {args.name!r}: use lowercase letters, digits and '-'")
-    if not re.match(r"^[A-Za-z0-9.-]+(:\d{1,5})?$", args.host):
-        raise CliError(f"--host {args.host!r}: give HOST or HOST:PORT, without a scheme")
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else ""
     if args.password_stdin and not password:
         raise CliError("--password-stdin: no password on standard input")
-    ca = ""
-    if args.ca:
-        ca = args.ca.read_text()
-        if "BEGIN CERTIFICATE" not in ca:
-            raise CliError(f"--ca {args.ca}: not a PEM certificate")
+    try:
+        ca = args.ca.read_text() if args.ca else ""
+    except (OSError, UnicodeDecodeError) as e:
+        raise CliError(
+            f"--ca {args.ca}: {getattr(e, 'strerror', None) or 'not a PEM certificate'}"
+        ) from None
     registry = Registry(
         name=args.name,
         host=args.host,
@@ -65,6 +61,9 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
         password=password or None,
         description=args.description,
     )
+    found = problems(registry, ctx.store)
+    if found:
+        raise CliError("; ".join(found))
     ctx.store.registries.add(registry)
     print(f"added registry {registry.name} ({registry.url})")
     return 0

@@ -80,42 +80,33 @@ class RegistryForm(FormScreen):
         return self.query_one(f"#registry-{field_id}", Input).value.strip()
 
     def action_save(self) -> None:
-        import re
-
+        from engine.registries import problems
         from store.documents.registry import Registry
 
-        name, host, ca_path = self._v("name"), self._v("host"), self._v("ca")
-        problems = []
-        if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", name):
-            problems.append(f"name {name!r}: use lowercase letters, digits and '-'")
-        elif self.store.registries.exists(name):
-            problems.append(f"name {name!r}: a registry with that name exists")
-        if not re.match(r"^[A-Za-z0-9.-]+(:\d{1,5})?$", host):
-            problems.append(f"host {host!r}: give HOST or HOST:PORT, without a scheme")
+        ca_path = self._v("ca")
         ca = ""
         if ca_path:
             try:
                 ca = Path(ca_path).expanduser().read_text()
-            except OSError as e:
-                problems.append(f"CA file {ca_path}: {e.strerror}")
-            if ca and "BEGIN CERTIFICATE" not in ca:
-                problems.append(f"CA file {ca_path}: not a PEM certificate")
-        if problems:
-            self.show_error("\n".join(problems))
-            return
+            except (OSError, UnicodeDecodeError) as e:
+                self.show_error(f"CA file {ca_path}: {getattr(e, 'strerror', None) or 'not text'}")
+                return
         scheme = self.query_one("#registry-scheme", Select).value
         password = self.query_one("#registry-password", Input).value
-        self.store.registries.add(
-            Registry(
-                name=name,
-                host=host,
-                scheme=scheme if scheme == "http" else "https",
-                skip_verify=self.query_one("#registry-skip", Switch).value,
-                ca_pem=ca,
-                username=self._v("user"),
-                password=password or None,
-            )
+        registry = Registry(
+            name=self._v("name"),
+            host=self._v("host"),
+            scheme=scheme if scheme == "http" else "https",
+            skip_verify=self.query_one("#registry-skip", Switch).value,
+            ca_pem=ca,
+            username=self._v("user"),
+            password=password or None,
         )
+        found = problems(registry, self.store)
+        if found:
+            self.show_error("\n".join(found))
+            return
+        self.store.registries.add(registry)
         self.dismiss(True)
 
 

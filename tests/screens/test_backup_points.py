@@ -55,7 +55,7 @@ async def test_add_show_and_delete_backup_points(tmp_path: Path, s3_url: str) ->
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "give an absolute path" in error(form)
+        assert "must be an absolute path" in error(form)
 
         form.query_one("#bp-type", Select).value = "s3"
         fill(form, name="offsite", endpoint="http://127.0.0.1:9", bucket="tui-bk")

@@ -105,7 +105,7 @@ class socket_port:
     ("args", "stdin", "complaint"),
     [
         (("Bad_Name", "--fs", "/x"), "", "name 'Bad_Name': use lowercase letters"),
-        (("p", "--fs", "relative/dir"), "", "--fs 'relative/dir': give an absolute path"),
+        (("p", "--fs", "relative/dir"), "", "--fs 'relative/dir' must be an absolute path (e.g. /mnt/backups/etcd)"),
         (("p", "--s3", "--endpoint", "ftp://x", "--bucket", "bk", "--access-key", "a",
           "--secret-key-stdin"), "s\n", "--endpoint 'ftp://x': give a URL"),
         (("p", "--s3", "--endpoint", "http://127.0.0.1:9", "--bucket", "B", "--access-key", "a",

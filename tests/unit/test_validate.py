@@ -215,7 +215,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "demo",
         {"etcd": {"dataDir": "data/etcd"}},
-        "spec.etcd.dataDir: 'data/etcd' must be an absolute path",
+        "spec.etcd.dataDir: 'data/etcd' must be an absolute path (e.g. /var/lib/etcd)",
     ),
     (
         "demo",
