@@ -25,6 +25,7 @@ from engine.ssh.hostkeys import HostKeyError
 from engine.ssh.pool import SSHPool
 from store.documents.operation import NodeTask, Operation, OperationStatus, Step, TaskStatus
 from store.logs import LogWriter, log_path
+from store.secrets import Secret
 from store.settings import Settings
 from store.store import Store
 
@@ -193,7 +194,7 @@ class Runner:
                 return
 
     def _secrets(self, op: Operation) -> list[str]:
-        values: list[str] = list(op.outputs.values())
+        values: list[str] = [v.reveal() for v in op.outputs.values()]
         names = {n for s in op.steps for n in s.nodes}
         for node in self.store.nodes.list(lambda n: n.name in names):
             for secret in (node.password, node.sudo_password, node.key_passphrase):
@@ -267,7 +268,7 @@ class Runner:
             match = OUTPUT_RE.match(text) if stream == "out" else None
             if match:
                 name, value = match.groups()
-                op.outputs[name] = value
+                op.outputs[name] = Secret(value)
                 redact.add(value)
                 text = f"(output {name} captured)"
             text = redact(text)
@@ -327,7 +328,7 @@ class Runner:
             return await local_actions.run(step.call, context)
         conn = await pool.get(node)
         if step.action == "shell":
-            env = {f"KCTUI_OUT_{k.upper()}": v for k, v in op.outputs.items()}
+            env = {f"KCTUI_OUT_{k.upper()}": v.reveal() for k, v in op.outputs.items()}
             env["KCTUI_NODE"] = node
             env.update(step.env)
             env.update({k: v.reveal() for k, v in step.secrets.items()})

@@ -99,7 +99,8 @@ class Operation(Document):
     type: str  # create-cluster, delete-cluster, add-workers, backup, restore, ...
     status: OperationStatus = OperationStatus.PENDING
     steps: list[Step] = Field(default_factory=list)
-    outputs: dict[str, str] = Field(default_factory=dict)
+    # Values steps hand to later ones (a join command holds a bootstrap token): kept encrypted.
+    outputs: dict[str, Secret] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
     error: str = ""
     owner_pid: int = 0

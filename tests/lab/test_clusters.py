@@ -6,6 +6,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -99,9 +100,15 @@ def spec_a(lab: Lab) -> dict[str, object]:
     }
 
 
+BOOTSTRAP_TOKEN = re.compile(rb"\b[a-z0-9]{6}\.[a-z0-9]{16}\b")
+
+
 def check_common(lab: Lab, data: Path, name: str, masters: list[str]) -> None:
     show = json.loads(kctui(data, "cluster", "show", name, "--json").stdout)
     assert show["status"]["phase"] == "Running"
+    kept = [data / "state.json", *(data / "operations").rglob("*")]
+    leaks = [p for p in kept if p.is_file() and BOOTSTRAP_TOKEN.search(p.read_bytes())]
+    assert not leaks, f"a bootstrap token in {leaks}"
     kubeconfig = data / "kubeconfigs" / f"{name}.conf"
     assert kubeconfig.exists() and os.stat(kubeconfig).st_mode & 0o777 == 0o600
     assert kctui(data, "cluster", "kubeconfig", name).stdout.strip() == str(kubeconfig)
