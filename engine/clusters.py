@@ -40,24 +40,30 @@ class ClusterService:
         return plan_create(self.check(cluster), self.store, self.settings.mirror_base_url)
 
     def create(self, cluster: Cluster) -> tuple[Cluster, Operation]:
-        """Store the cluster, reserve its nodes and store the create operation (not run yet)."""
-        cluster = self.check(cluster)
-        op = plan_create(cluster, self.store, self.settings.mirror_base_url)
-        nodes = {n.name: n for n in self.store.nodes.list()}
-        roles = [(m.node, "control-plane") for m in cluster.spec.masters]
-        roles += [(w.node, "worker") for w in cluster.spec.workers]
-        cluster.status.nodes = [
-            ClusterNode(
-                node=name, role=role, ip=address(nodes[name]), hostname=nodes[name].facts.hostname
-            )
-            for name, role in roles
-        ]
-        cluster.status.phase = ClusterPhase.INSTALLING
-        cluster.status.last_operation = op.id
-        self.store.clusters.add(cluster)
-        for name in cluster.spec.node_names:
-            self.store.nodes.update(name, lambda n: setattr(n, "cluster", cluster.name))
-        self.store.operations.add(op)
+        """Store the cluster, reserve its nodes and store the create operation (not run yet).
+        Checking that the nodes are free and reserving them is one locked transaction, so two
+        creates sharing a node cannot both pass."""
+        with self.store.db.transaction():
+            cluster = self.check(cluster)
+            op = plan_create(cluster, self.store, self.settings.mirror_base_url)
+            nodes = {n.name: n for n in self.store.nodes.list()}
+            roles = [(m.node, "control-plane") for m in cluster.spec.masters]
+            roles += [(w.node, "worker") for w in cluster.spec.workers]
+            cluster.status.nodes = [
+                ClusterNode(
+                    node=name,
+                    role=role,
+                    ip=address(nodes[name]),
+                    hostname=nodes[name].facts.hostname,
+                )
+                for name, role in roles
+            ]
+            cluster.status.phase = ClusterPhase.INSTALLING
+            cluster.status.last_operation = op.id
+            self.store.operations.add(op)
+            self.store.clusters.add(cluster)
+            for name in cluster.spec.node_names:
+                self.store.nodes.update(name, lambda n: setattr(n, "cluster", cluster.name))
         return cluster, op
 
     async def run(self, op: Operation) -> Operation:

@@ -1,0 +1,71 @@
+"""Two creates racing for one node: exactly one wins, every time (checking that the nodes are
+free and reserving them is one locked transaction)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from store.store import Store
+from tests.fidelity import matrix
+
+PAIRS = 8
+RACER = """
+import sys, time
+from pathlib import Path
+from engine.clusters import ClusterService
+from engine.validate import SpecError
+from store.documents.cluster import Cluster
+from store.settings import Settings
+from store.store import Store
+
+data, name, worker, go = sys.argv[1:]
+store = Store(Path(data))
+service = ClusterService(store, Settings())
+cluster = Cluster.model_validate({
+    "metadata": {"name": name},
+    "spec": {"masters": [{"node": name.replace("c", "m")}], "workers": [{"node": worker}],
+             "offline": False},
+})
+while not Path(go).exists():
+    time.sleep(0.001)
+try:
+    service.create(cluster)
+    print("won")
+except SpecError as e:
+    print("lost", e)
+"""
+
+
+def test_two_creates_sharing_a_node_never_both_win(tmp_path: Path) -> None:
+    winners = []
+    for pair in range(PAIRS):
+        data = tmp_path / f"d{pair}"
+        store = Store(data)
+        matrix.populate(store, "")
+        store.close()
+        go = tmp_path / f"go{pair}"
+        racers = [
+            subprocess.Popen(
+                [sys.executable, "-c", RACER, str(data), name, "w1", str(go)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for name in ("c1", "c2")
+        ]
+        time.sleep(1.0)  # both are waiting for the go
+        go.touch()
+        said = [r.communicate(timeout=60) for r in racers]
+        results = [out.split()[0] if out else err for out, err in said]
+        assert sorted(results) == ["lost", "won"], said
+        assert "belongs to cluster" in next(out for out, _ in said if out.startswith("lost"))
+        store = Store(data)
+        owner = store.nodes.get("w1").cluster
+        winner = next(n for n, r in zip(("c1", "c2"), results, strict=True) if r == "won")
+        assert owner == winner and [c.name for c in store.clusters.list()] == [winner]
+        store.close()
+        winners.append(winner)
+    assert len(winners) == PAIRS
