@@ -23,8 +23,10 @@ if command -v containerd >/dev/null 2>&1; then
 elif command -v docker >/dev/null 2>&1; then
   runtime="docker $(docker --version 2>/dev/null | awk '{print $3}' | tr -d ,)"
 fi
+json() { printf '%s' "$1" | tr -d '\000-\037' | sed 's/[\\"]/\\&/g'; }
 printf '{"hostname":"%s","os_id":"%s","os_version":"%s","kernel":"%s","arch":"%s",' \
-  "$(hostname)" "${ID:-}" "${VERSION_ID:-}" "$(uname -r)" "$arch"
+  "$(json "$(hostname)")" "$(json "${ID:-}")" "$(json "${VERSION_ID:-}")" "$(json "$(uname -r)")" "$arch"
+printf '"machine_id":"%s",' "$(tr -cd '0-9a-f' < /etc/machine-id 2>/dev/null)"
 printf '"cpus":%s,"memory_kb":%s,"disk_total":%s,"disk_free":%s,"runtime":"%s","time":%s,' \
   "$(nproc)" "${mem_kb:-0}" "${disk_total:-0}" "${disk_free:-0}" "$runtime" "$(date +%s.%N)"
 printf '"route4":%s,"route6":%s,"addrs":%s}\n' \
@@ -67,6 +69,7 @@ def parse(raw: str, sent_at: float, received_at: float) -> NodeFacts:
     midpoint = (sent_at + received_at) / 2
     return NodeFacts(
         hostname=data["hostname"],
+        machine_id=data.get("machine_id", ""),
         os_id=data["os_id"],
         os_version=data["os_version"],
         kernel=data["kernel"],

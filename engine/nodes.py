@@ -110,6 +110,7 @@ class NodeService:
             raise NodeError(f"name {node.name!r}: a node with that name exists; pick another")
         if not accept_fingerprint:
             raise NodeError(f"{node.name}: accept its host key first (--accept-host-key)")
+        self._one_machine_one_node(node, accept_fingerprint)
         conn = await self._connect(node, accept_fingerprint)
         try:
             key = conn.server_host_key
@@ -120,6 +121,14 @@ class NodeService:
         if error:
             raise NodeError(f"{node.name}: {self._redactor(node)(error)}")
         target = conn.target
+        self._one_machine_one_node(node, accept_fingerprint)  # now with its machine-id
+        pinned = self.known.keys_for(target.host, target.port)
+        if pinned and key not in pinned:
+            raise NodeError(
+                f"{node.name}: {target.host}:{target.port} is pinned to another host key; a key "
+                "is never replaced on the side: after a reinstall, run kctui node trust on the "
+                "node that has this address"
+            )
         self.known.pin(target.host, target.port, key)
         node.host_key_fingerprint = accept_fingerprint
         node.status, node.last_error, node.last_probe = NodeStatus.ONLINE, "", datetime.now(UTC)
@@ -128,6 +137,21 @@ class NodeService:
             return self.store.nodes.add(node)
         except AlreadyExistsError:
             raise NodeError(f"name {node.name!r}: a node with that name exists") from None
+
+    def _one_machine_one_node(self, node: Node, fingerprint: str) -> None:
+        """A machine is one node: the same host key or /etc/machine-id is refused, naming it."""
+        machine = node.facts.machine_id
+        for other in self.store.nodes.list():
+            if other.host_key_fingerprint == fingerprint:
+                why = f"the same host key {fingerprint}"
+            elif machine and other.facts.machine_id == machine:
+                why = f"the same machine-id {machine}"
+            else:
+                continue
+            raise NodeError(
+                f"{node.name}: this machine is already node {other.name} ({why}); a machine is "
+                "one node"
+            )
 
     def _ensure_region(self, name: str) -> None:
         if not self.store.regions.exists(name):

@@ -159,6 +159,8 @@ def setup_script(host: LabHost) -> str:
         f"install -m 0440 {d}/files/sudoers /etc/sudoers.d/kctui-lab",
         f"install -m 0644 {d}/files/hosts /etc/hosts",
         f"echo {shlex.quote(host.name)} > /etc/hostname",
+        # each host is a machine of its own, as systemd-machine-id-setup makes it
+        "od -An -N16 -tx1 /dev/urandom | tr -d ' \\n' > /etc/machine-id && echo >> /etc/machine-id",
         f"install -m 0755 {shim} /usr/local/sbin/labsim",
     ]
     lines += [f"ln -s labsim /usr/local/sbin/{name}" for name in HOST_SHIMS]

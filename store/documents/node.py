@@ -27,6 +27,7 @@ class Interface(Model):
 
 class NodeFacts(Model):
     hostname: str = ""
+    machine_id: str = ""  # /etc/machine-id: one machine is one node
     os_id: str = ""
     os_version: str = ""
     kernel: str = ""

@@ -75,6 +75,7 @@ def test_nodes_added_by_key_and_by_the_password_sudo_user_match_the_hosts(
         assert abs(f.clock_offset_seconds) < 1
     h = lab.hosts[2]
     service = NodeService(nodes, Settings())
+    service.remove(h.name)  # a machine is one node: now as the password sudo user
     op = Node(
         name="pw-user",
         address=h.address,
@@ -84,6 +85,7 @@ def test_nodes_added_by_key_and_by_the_password_sudo_user_match_the_hosts(
     )
     added = asyncio.run(service.add(op, h.host_key_fingerprint))
     assert added.facts.hostname == h.name and added.status.value == "online"
+    service.remove("pw-user")
     wrong = Node(
         name="pw-wrong",
         address=h.address,
@@ -208,6 +210,7 @@ def test_a_node_down_mid_step_fails_within_its_timeout(lab: Lab, nodes: Store) -
 def test_no_secret_in_logs_errors_or_state(lab: Lab, nodes: Store) -> None:
     h = lab.hosts[0]
     service = NodeService(nodes, Settings())
+    service.remove(h.name)  # a machine is one node: now as the password sudo user
     pw = lab.user_password
     user = Node(
         name="sudo-pw", address=h.address, user=SUDO_PASSWORD_USER, password=pw, sudo_password=pw
@@ -256,6 +259,7 @@ def test_no_secret_in_logs_errors_or_state(lab: Lab, nodes: Store) -> None:
 def test_a_node_behind_a_jump_host(lab: Lab, nodes: Store) -> None:
     jump, target = lab.hosts[0], lab.hosts[2]
     service = NodeService(nodes, Settings())
+    service.remove(target.name)  # a machine is one node: now reached through the jump host
     behind = Node(
         name="behind",
         address=target.address,
