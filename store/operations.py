@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from store import secrets
 from store.documents.operation import Operation
 from store.errors import AlreadyExistsError, NotFoundError, StateFileCorruptError
 from store.secrets import CONTEXT_KEY, SecretBox
@@ -83,7 +84,8 @@ class OperationRepository:
 
     def encode(self, op: Operation) -> bytes:
         """The file content for `op`: cheap enough to take on every task change."""
-        return op.model_dump_json(by_alias=True, context=self._context).encode()
+        text: str = secrets.dump(lambda: op.model_dump_json(by_alias=True, context=self._context))
+        return text.encode()
 
     def write(self, op_id: str, data: bytes, durable: bool = True) -> None:
         atomic_write_bytes(self._path(op_id), data, durable=durable)

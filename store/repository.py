@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from tinydb import Query
 from tinydb.queries import QueryInstance
 
+from store import secrets
 from store.database import Database
 from store.documents.base import Document
 from store.errors import AlreadyExistsError, NotFoundError
@@ -38,7 +39,10 @@ class Repository(Generic[D]):
         return self.model.model_validate(dict(raw), context=self._context)
 
     def _dump(self, doc: D) -> dict[str, Any]:
-        return doc.model_dump(mode="json", by_alias=True, context=self._context)
+        dumped: dict[str, Any] = secrets.dump(
+            lambda: doc.model_dump(mode="json", by_alias=True, context=self._context)
+        )
+        return dumped
 
     def list(self, where: Callable[[D], bool] | None = None) -> list[D]:
         docs = [self._load(raw) for raw in self.db.table(self.model.TABLE).all()]

@@ -37,10 +37,11 @@ class SecretBox:
         try:
             key = self.key_path.read_bytes().strip()
         except FileNotFoundError:
-            if not create:
+            stored = self.stored_secrets()
+            if not create or stored:
                 raise SecretKeyError(
-                    f"{self.key_path} is missing, so stored secrets cannot be decrypted; "
-                    "put back the secret.key of this data dir or re-enter the secrets"
+                    f"{self.key_path} is missing and {stored} secrets are stored with it; put "
+                    "back the secret.key of this data dir (a new key would make them unreadable)"
                 ) from None
             key = self._create_key(Fernet.generate_key())
         try:
@@ -51,17 +52,35 @@ class SecretBox:
             ) from None
         return self._fernet
 
+    def stored_secrets(self) -> int:
+        """How many encrypted values the data dir holds (its state file and operations)."""
+        data = self.key_path.parent
+        files = [data / "state.json", *data.glob("operations/*/operation.json")]
+        count = 0
+        for path in files:
+            try:
+                count += path.read_bytes().count(PREFIX.encode())
+            except OSError:
+                continue
+        return count
+
     def _create_key(self, key: bytes) -> bytes:
+        """Written whole under a temporary name and linked into place: a kill at any moment
+        leaves either no key or the whole key, never an empty one."""
         self.key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            # Another process created it between our read and our create: use theirs.
-            return self.key_path.read_bytes().strip()
+        tmp = self.key_path.with_name(f".{self.key_path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(key)
             f.flush()
             os.fsync(f.fileno())
+        try:
+            os.link(tmp, self.key_path)
+        except FileExistsError:
+            # Another process created it between our read and our create: use theirs.
+            return self.key_path.read_bytes().strip()
+        finally:
+            tmp.unlink(missing_ok=True)
         return key
 
     def encrypt(self, plaintext: str) -> str:
@@ -79,6 +98,20 @@ class SecretBox:
                 "this data dir was written with, or re-enter the secret"
             ) from None
         return plain.decode()
+
+
+def dump(fn: Any) -> Any:
+    """Run a serialisation; a key problem met while encrypting is raised as itself, not as
+    pydantic's wrapper around it."""
+    from pydantic_core import PydanticSerializationError
+
+    try:
+        return fn()
+    except PydanticSerializationError as e:
+        marker = "SecretKeyError: "
+        if marker in str(e):
+            raise SecretKeyError(str(e).split(marker, 1)[1]) from None
+        raise
 
 
 class Secret:
