@@ -340,9 +340,18 @@ class NodeConnection:
         return base64.b64decode(out.strip()) if out.strip() else b""
 
     async def download(self, src: str) -> bytes:
-        async with self.conn.start_sftp_client() as sftp, sftp.open(src, "rb") as f:
-            data: bytes = await f.read()
-        return data
+        """A node file's content, read as root: through sudo when the login user is not root
+        (SFTP would read it as that user, who cannot read admin.conf)."""
+        if (await self._sudo_mode()) == "root":
+            async with self.conn.start_sftp_client() as sftp, sftp.open(src, "rb") as f:
+                data: bytes = await f.read()
+            return data
+        import base64
+
+        code, out, err = await self.run(f"base64 -w0 {shlex.quote(src)}", time_limit=120)
+        if code != 0:
+            raise SSHError(f"{self.node.name}: cannot read {src}: {err.strip()}")
+        return base64.b64decode(out.strip())
 
 
 async def _pump(stream: Any, name: str, on_line: LineSink) -> None:
