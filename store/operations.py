@@ -28,6 +28,9 @@ class OperationRepository:
     def __init__(self, root: Path, box: SecretBox) -> None:
         self.root = root
         self._context = {CONTEXT_KEY: box}
+        # Files the last list() skipped because they cannot be read: one damaged operation
+        # must not hide the others or block new ones.
+        self.damaged: list[StateFileCorruptError] = []
 
     def dir(self, op_id: str) -> Path:
         if not op_id or "/" in op_id or op_id.startswith("."):
@@ -60,14 +63,18 @@ class OperationRepository:
         return self._path(op_id).exists()
 
     def list(self, where: Callable[[Operation], bool] | None = None) -> list[Operation]:
-        """Oldest first."""
+        """Oldest first; damaged files are skipped and kept in `damaged`."""
         if not self.root.is_dir():
             return []
         ops = []
+        self.damaged = []
         for path in self.root.glob(f"*/{FILE}"):
             try:
                 op = self._read(path)
             except FileNotFoundError:
+                continue
+            except StateFileCorruptError as e:
+                self.damaged.append(e)
                 continue
             if where is None or where(op):
                 ops.append(op)

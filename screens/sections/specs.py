@@ -105,10 +105,13 @@ def _resource_rows(store: Store) -> list[Row]:
 
 def _operation_rows(store: Store) -> list[Row]:
     ops = sorted(store.operations.list(), key=lambda o: o.created_at, reverse=True)
-    return [
+    rows: list[Row] = [
         (o.id, o.cluster or "-", o.type, o.status.value, f"{o.created_at:%Y-%m-%d %H:%M}")
         for o in ops
     ]
+    # A file that cannot be read is listed as damaged, so it is seen, not hidden.
+    rows += [(e.path.parent.name, "-", "?", "damaged", "-") for e in store.operations.damaged]
+    return rows
 
 
 SECTIONS: tuple[SectionSpec, ...] = (
