@@ -96,11 +96,18 @@ def load_spec(path: Path) -> Any:
     from engine.validate import Problem, SpecError
     from store.documents.cluster import Cluster
 
-    text = sys.stdin.read() if str(path) == "-" else path.read_text()
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text()
+    except UnicodeDecodeError:
+        raise CliError(f"{path}: not a text file; give a kctui/v1 Cluster YAML spec") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise CliError(f"{path}: not valid YAML: {e}") from None
+    except RecursionError:
+        raise CliError(f"{path}: nested too deep to be a cluster spec") from None
+    if not isinstance(raw, dict):
+        raise CliError(f"{path}: a spec is a YAML mapping (apiVersion, kind, metadata, spec)")
     try:
         return Cluster.model_validate(raw)
     except ValidationError as e:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -84,8 +86,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`--json | head`): nothing more to say to it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as e:
+        print(f"kctui: error: {os_error(e)}", file=sys.stderr)
+        return 1
     finally:
         ctx.close()
+
+
+def os_error(e: OSError) -> str:
+    """One line for a failed file operation, naming the file and what to do."""
+    where = f"{e.filename}: " if e.filename else ""
+    hint = {
+        errno.ENOSPC: "free some space on that file system",
+        errno.EROFS: "the data dir must be writable (or pass --data-dir DIR)",
+        errno.EACCES: "check its owner and mode (or pass --data-dir DIR)",
+        errno.ENOENT: "check the path",
+    }.get(e.errno or 0, "")
+    return f"{where}{e.strerror or e}" + (f"; {hint}" if hint else "")
 
 
 def build_tui(ctx: Context) -> KctuiApp:

@@ -1,0 +1,43 @@
+"""Bad input gets one line naming the problem and the fix, exit 1, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.cli import KCTUI, kctui
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "/nonexistent: No such file or directory; check the path"),
+        (b"\x7fELF\x02\x01\x01\x00\xff\xfe", "not a text file; give a kctui/v1 Cluster YAML spec"),
+        (b"[" * 50000, "nested too deep to be a cluster spec"),
+        (b"- just\n- a list\n", "a spec is a YAML mapping"),
+    ],
+    ids=["missing", "binary", "deep", "list"],
+)
+def test_a_bad_spec_file_is_one_line(tmp_path: Path, content: bytes | None, said: str) -> None:
+    path = Path("/nonexistent") if content is None else tmp_path / "spec.yaml"
+    if content is not None:
+        path.write_bytes(content)
+    done = kctui(tmp_path / "data", "cluster", "create", "-f", str(path), "--dry-run")
+    assert done.returncode == 1
+    assert said in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_reader_that_goes_away_is_no_traceback(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [KCTUI, "--data-dir", str(tmp_path / "data"), "cluster", "create", "--print-defaults"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `| head` does, before kctui writes
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
