@@ -8,7 +8,7 @@ DEB_PACKAGES := iproute2 openssh-server openssh-client sudo etcd-server etcd-cli
 	haproxy containerd docker-registry skopeo
 DEMO_DATA := .demo/data
 
-.PHONY: demo test lint typecheck layers unit bench system-deps clean
+.PHONY: demo test lint typecheck layers unit bench faults system-deps clean
 
 $(BIN)/kctui: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ unit: $(BIN)/kctui
 	$(BIN)/pytest
 
 test: system-deps lint layers typecheck unit
+
+# The fault and attack tests, their loops 13 times longer (>= 100 create races for one node,
+# >= 100 SIGKILLs of store writers); prints their table.
+faults: $(BIN)/kctui system-deps
+	KCTUI_FAULTS=13 $(BIN)/pytest -q -p no:cacheprovider tests/security tests/unit/test_store_durability.py
 
 # ansible-core lives in its own venv: it is a peer measured by bench/fanout.py, not a dependency.
 ANSIBLE_VENV := .venv-ansible

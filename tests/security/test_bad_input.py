@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,15 @@ from tests.cli import KCTUI, kctui
     ],
     ids=["missing", "binary", "deep", "list"],
 )
-def test_a_bad_spec_file_is_one_line(tmp_path: Path, content: bytes | None, said: str) -> None:
+def test_a_bad_spec_file_is_one_line(
+    tmp_path: Path, tally: Counter[str], content: bytes | None, said: str
+) -> None:
     path = Path("/nonexistent") if content is None else tmp_path / "spec.yaml"
     if content is not None:
         path.write_bytes(content)
     done = kctui(tmp_path / "data", "cluster", "create", "-f", str(path), "--dry-run")
+    tally["bad inputs"] += 1
+    tally["tracebacks"] += "Traceback" in done.stderr
     assert done.returncode == 1
     assert said in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1

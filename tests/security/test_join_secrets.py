@@ -4,6 +4,7 @@ and encrypted where an operation keeps them."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from engine.redact import MASK, Redactor
 from store.documents.operation import Operation, Step
@@ -28,7 +29,9 @@ def test_tokens_and_certificate_keys_are_masked_by_their_shape() -> None:
     assert redact("snapshot 3 bytes, sha256 " + "ab" * 32).endswith("ab" * 32)
 
 
-def test_an_operations_outputs_are_encrypted_in_the_store(store: Store) -> None:
+def test_an_operations_outputs_are_encrypted_in_the_store(
+    store: Store, tally: Counter[str]
+) -> None:
     op = Operation(
         type="create-cluster",
         cluster="demo",
@@ -37,7 +40,10 @@ def test_an_operations_outputs_are_encrypted_in_the_store(store: Store) -> None:
     )
     store.operations.add(op)
     kept = [p for p in store.data_dir.rglob("*") if p.is_file()]
-    assert kept and not [p for p in kept if TOKEN.encode() in p.read_bytes()]
+    hits = [p for p in kept if TOKEN.encode() in p.read_bytes()]
+    tally["files searched for plaintext secrets"] += len(kept)
+    tally["plaintext secret hits"] += len(hits)
+    assert kept and not hits
     again = store.operations.get(op.id)
     assert again.outputs["join_command"].reveal() == JOIN
     shown = json.loads(again.model_dump_json())

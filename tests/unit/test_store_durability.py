@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import random
 import signal
@@ -10,10 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+from tests.conftest import FAULT_SCALE
 from tests.unit.workers import Counter, counters
 
 ROOT = Path(__file__).resolve().parents[2]
-KILL_POINTS = 60
+KILL_POINTS = 60 * FAULT_SCALE
 
 
 def spawn(*args: str) -> subprocess.Popen[str]:
@@ -25,7 +27,9 @@ def spawn(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_sigkill_while_writing_leaves_old_or_new_document(tmp_path: Path) -> None:
+def test_sigkill_while_writing_leaves_old_or_new_document(
+    tmp_path: Path, tally: collections.Counter[str]
+) -> None:
     data = tmp_path / "data"
     counters(data).put(Counter(name="c", value=0))
     rng = random.Random(20261126)
@@ -45,6 +49,8 @@ def test_sigkill_while_writing_leaves_old_or_new_document(tmp_path: Path) -> Non
         last_acked = acked[-1]
 
         found = counters(data).get("c").value
+        tally["SIGKILLs of store writers"] += 1
+        tally["lost writes"] += found < last_acked
         assert found in (last_acked, last_acked + 1), (found, last_acked)
         outcomes["old" if found == last_acked else "new"] += 1
         committed = found
