@@ -19,6 +19,7 @@ from store.settings import Settings
 from store.store import Store
 
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+USER_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]{0,31})?$")  # empty: ~/.ssh/config, else root
 HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 JUMP_RE = re.compile(r"^([A-Za-z0-9._-]+@)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
 
@@ -40,6 +41,8 @@ def validate(node: Node) -> list[str]:
     except ValueError:
         if not HOST_RE.match(node.address):
             problems.append(f"address {node.address!r}: give an IP address or a host name")
+    if not USER_RE.match(node.user):
+        problems.append(f"user {node.user!r}: a login name of letters, digits, '_', '.' and '-'")
     if node.jump and not JUMP_RE.match(node.jump):
         problems.append(f"jump {node.jump!r}: use USER@HOST[:PORT]")
     if not NAME_RE.match(node.region):

@@ -60,12 +60,20 @@ class KnownHosts:
             return {}
         if self._parsed is None or self._parsed[0] != stamp:
             index: dict[str, list[asyncssh.SSHKey]] = {}
-            for line in self._lines():
+            for number, line in enumerate(self._lines(), start=1):
                 parts = line.split()
-                if len(parts) >= 3 and not parts[0].startswith("#"):
+                if not parts or parts[0].startswith("#"):
+                    continue
+                try:
                     key = asyncssh.import_public_key(f"{parts[1]} {parts[2]}")
-                    for pattern in parts[0].split(","):
-                        index.setdefault(pattern, []).append(key)
+                except (IndexError, asyncssh.KeyImportError):
+                    # A line that pins nothing must not pass for a check that was made.
+                    raise HostKeyError(
+                        f"{self.path} line {number} is not a host key line; remove or fix it "
+                        "(kctui node trust NODE pins a node's key again)"
+                    ) from None
+                for pattern in parts[0].split(","):
+                    index.setdefault(pattern, []).append(key)
             self._parsed = (stamp, index)
         return self._parsed[1]
 

@@ -46,3 +46,16 @@ def test_a_reader_that_goes_away_is_no_traceback(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_a_newline_in_a_user_and_a_garbage_known_hosts_line_are_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    add = ("node", "add", "10.255.0.1", "--accept-host-key", "SHA256:x")
+    bad_user = kctui(data, *add, "--user", "a\nb")
+    assert bad_user.returncode == 1 and "Traceback" not in bad_user.stderr
+    assert "user 'a\\nb': a login name" in bad_user.stderr
+    assert kctui(data, "node", "list").returncode == 0  # makes the data dir
+    (data / "known_hosts").write_text("garbage line here\n")
+    garbage = kctui(data, *add, "--user", "root")
+    assert garbage.returncode == 1 and "Traceback" not in garbage.stderr
+    assert f"{data / 'known_hosts'} line 1 is not a host key line" in garbage.stderr
