@@ -64,6 +64,14 @@ def _map(nodes: list[Node]) -> str:
     return " ".join(f"{n.name}={address(n)}" for n in nodes)
 
 
+def point_api_host(variable: str) -> str:
+    """Lines mapping the control-plane name to the address in $variable in /etc/hosts."""
+    return (
+        f'sed -i "/ {CONTROL_PLANE_HOST}$/d" /etc/hosts\n'
+        f'echo "${variable} {CONTROL_PLANE_HOST}" >> /etc/hosts\n'
+    )
+
+
 PICK_ADDRESS = 'ADDR=$(printf "%s\\n" $ADDRESSES | sed -n "s/^$KCTUI_NODE=//p")\n'
 
 
@@ -152,14 +160,13 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
                 ),
             )
         )
-    hosts_line = f'sed -i "/ {CONTROL_PLANE_HOST}$/d" /etc/hosts\necho "$TARGET {CONTROL_PLANE_HOST}" >> /etc/hosts\n'
     add(
         Step(
             name="hosts-masters",
             title=f"{CONTROL_PLANE_HOST} on control-plane nodes",
             nodes=_names(m.masters),
             env={"TARGET": address(m.first)},
-            script=hosts_line,
+            script=point_api_host("TARGET"),
         )
     )
     if m.workers:
@@ -171,7 +178,7 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
                 # With several control-plane nodes, workers join through the first one and move
                 # to the balancer on the VIP once their kubelet runs it (step worker-vip).
                 env={"TARGET": address(m.first)},
-                script=hosts_line,
+                script=point_api_host("TARGET"),
             )
         )
     sysctl = "".join(f"{k} = {v}\n" for k, v in SYSCTL.items())
@@ -359,8 +366,8 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
         + PICK_ADDRESS
         + '$KCTUI_OUT_JOIN_COMMAND --control-plane --certificate-key "$CERT_KEY" '
         '--apiserver-advertise-address "$ADDR" --node-name "$KCTUI_NODE"\n'
-        f'sed -i "/ {CONTROL_PLANE_HOST}$/d" /etc/hosts && echo "$ADDR {CONTROL_PLANE_HOST}" >> /etc/hosts\n'
-        "mkdir -p /root/.kube && cp /etc/kubernetes/admin.conf /root/.kube/config\n"
+        + point_api_host("ADDR")
+        + "mkdir -p /root/.kube && cp /etc/kubernetes/admin.conf /root/.kube/config\n"
     )
     if several:
         add(
@@ -428,7 +435,7 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
                 script=(
                     "for i in $(seq 1 300); do (exec 3<>/dev/tcp/$VIP/6443) 2>/dev/null && break; sleep 0.5; done\n"
                     '(exec 3<>/dev/tcp/$VIP/6443) 2>/dev/null || { echo "the balancer does not answer on $VIP:6443: crictl ps and journalctl -u kubelet say why" >&2; exit 1; }\n'
-                    + hosts_line.replace("$TARGET", "$VIP")
+                    + point_api_host("VIP")
                     + "systemctl restart kubelet\n"
                 ),
             )
