@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from engine import grammar
+from engine.validate import NAME_RE
 from store.documents.registry import Registry
 from store.store import Store
 
-NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 USER_RE = re.compile(r"^[A-Za-z0-9._@-]{0,128}$")  # no ':', which basic auth cannot carry
 
 
