@@ -20,7 +20,7 @@ from pathlib import Path
 
 import bcrypt
 
-from tests.fidelity.validators import _sim_module
+from tests.fidelity.validators import sim_module
 
 
 @dataclass
@@ -146,7 +146,7 @@ def _layout(path: Path) -> None:
 def push(registry: LabRegistry, refs: list[str]) -> list[str]:
     """Push an image for each reference to where a mirror of its upstream serves it; the
     references pushed to."""
-    images = _sim_module("images")
+    images = sim_module("images")
     layout = registry.dir / "layout"
     if not layout.exists():
         _layout(layout)

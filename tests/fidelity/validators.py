@@ -22,8 +22,9 @@ SIM = assets.path("lab/sim")
 OLDEST_SCHEMAS = "1.25"
 
 
-def _sim_module(name: str) -> Any:
-    """A module of the lab's simulated tools (run as scripts on the lab hosts)."""
+@cache
+def sim_module(name: str) -> Any:
+    """A module of the lab's simulated tools (run as scripts on the lab hosts), loaded once."""
     if str(SIM) not in sys.path:
         sys.path.insert(0, str(SIM))
     spec = importlib.util.spec_from_file_location(name, SIM / f"{name}.py")
@@ -160,8 +161,8 @@ def _strict(schema: Any) -> Any:
 def kubeadm(text: str) -> list[str]:
     """kubeadm's configuration documents against the schemas of kube_schemas (Kubernetes' Go
     types) and kubeadm's own validation rules (subnets, node masks, certificate key)."""
-    schemas = _sim_module("kube_schemas")
-    rules = _sim_module("kubeadm_config")
+    schemas = sim_module("kube_schemas")
+    rules = sim_module("kubeadm_config")
     problems: list[str] = []
     for doc in yaml.safe_load_all(text):
         if not doc:
