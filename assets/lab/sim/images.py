@@ -55,9 +55,9 @@ def store():
     return os.path.join(containerd_config().get("root") or "/var/lib/containerd", STORE)
 
 
-def _load():
+def _load(path=None):
     try:
-        with open(store()) as f:
+        with open(path or store()) as f:
             data = json.load(f)
     except (OSError, ValueError):
         return {}
@@ -70,7 +70,7 @@ def _locked():
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        images = _load()
+        images = _load(path)
         yield images
         tmp = f"{path}.tmp{os.getpid()}"
         with open(tmp, "w") as f:
