@@ -22,10 +22,12 @@ class SchemaTooNewError(StoreError):
 
 
 class StateFileCorruptError(StoreError):
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(
+        self, path: Path, reason: str, fix: str = "move it aside to start with an empty store"
+    ) -> None:
         super().__init__(
             f"{path} cannot be read ({reason}). It was left untouched: restore it from a "
-            "backup or move it aside to start with an empty store."
+            f"backup or {fix}."
         )
         self.path = path
         self.reason = reason
@@ -36,6 +38,20 @@ class NotFoundError(StoreError):
         super().__init__(f"no {kind} named {key!r}")
         self.kind = kind
         self.key = key
+
+
+class DamagedDocumentError(StoreError):
+    """A stored document that its schema refuses (edited by hand, or written by a damaged disk)."""
+
+    def __init__(self, path: Path, kind: str, key: str, reason: str) -> None:
+        super().__init__(
+            f"{path}: the {kind} {key!r} is damaged ({reason}); it was left untouched: fix it "
+            "in that file or restore the file from a backup"
+        )
+        self.path = path
+        self.kind = kind
+        self.key = key
+        self.reason = reason
 
 
 class AlreadyExistsError(StoreError):

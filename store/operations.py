@@ -7,6 +7,7 @@ process holding the operation's owner lock writes it (engine/locks.py).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -14,12 +15,19 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from store import secrets
+from store.documents.base import field_errors
 from store.documents.operation import Operation
-from store.errors import AlreadyExistsError, NotFoundError, StateFileCorruptError
+from store.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    SecretKeyError,
+    StateFileCorruptError,
+)
 from store.secrets import CONTEXT_KEY, SecretBox
 from store.storage import atomic_write_bytes
 
 FILE = "operation.json"
+ASIDE = "move its directory out of the operations directory"
 
 
 class OperationRepository:
@@ -41,10 +49,17 @@ class OperationRepository:
         return self.dir(op_id) / FILE
 
     def _read(self, path: Path) -> Operation:
+        data = path.read_bytes()
         try:
-            return Operation.model_validate_json(path.read_bytes(), context=self._context)
-        except (ValidationError, ValueError) as e:
-            raise StateFileCorruptError(path, f"not a valid operation: {e}") from None
+            return Operation.model_validate_json(data, context=self._context)
+        except ValidationError as e:
+            reason = "; ".join(f"{f}: {m}" for f, m in field_errors(e)[:3])
+            raise StateFileCorruptError(path, f"not a valid operation: {reason}", ASIDE) from None
+        except ValueError as e:
+            raise StateFileCorruptError(path, f"not a valid operation: {e}", ASIDE) from None
+        except SecretKeyError as e:
+            field = secrets.undecryptable(json.loads(data), self._context[CONTEXT_KEY]) or "?"
+            raise SecretKeyError(f"{path}, field {field}: {e}") from None
 
     def find(self, op_id: str) -> Operation | None:
         path = self._path(op_id)
@@ -75,6 +90,9 @@ class OperationRepository:
                 continue
             except StateFileCorruptError as e:
                 self.damaged.append(e)
+                continue
+            except SecretKeyError as e:
+                self.damaged.append(StateFileCorruptError(path, str(e), ASIDE))
                 continue
             if where is None or where(op):
                 ops.append(op)

@@ -6,13 +6,14 @@ from collections.abc import Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from pydantic import ValidationError
 from tinydb import Query
 from tinydb.queries import QueryInstance
 
 from store import secrets
 from store.database import Database
-from store.documents.base import Document
-from store.errors import AlreadyExistsError, NotFoundError
+from store.documents.base import Document, field_errors
+from store.errors import AlreadyExistsError, DamagedDocumentError, NotFoundError, SecretKeyError
 from store.secrets import CONTEXT_KEY, SecretBox
 
 D = TypeVar("D", bound=Document)
@@ -22,7 +23,10 @@ class Repository(Generic[D]):
     def __init__(self, db: Database, model: type[D], box: SecretBox) -> None:
         self.db = db
         self.model = model
+        self.box = box
         self._context = {CONTEXT_KEY: box}
+        # Documents the last list() skipped: one damaged document must not hide the others.
+        self.damaged: list[DamagedDocumentError] = []
 
     @property
     def kind(self) -> str:
@@ -36,7 +40,21 @@ class Repository(Generic[D]):
         return cond
 
     def _load(self, raw: Any) -> D:
-        return self.model.model_validate(dict(raw), context=self._context)
+        try:
+            return self.model.model_validate(dict(raw), context=self._context)
+        except ValidationError as e:
+            reason = "; ".join(f"{f}: {m}" for f, m in field_errors(e))
+            raise DamagedDocumentError(self.db.path, self.kind, self._key(raw), reason) from None
+        except SecretKeyError as e:
+            field = secrets.undecryptable(raw, self.box) or "?"
+            raise SecretKeyError(
+                f"the {self.kind} {self._key(raw)!r}, field {field}: {e}"
+            ) from None
+
+    def _key(self, raw: Any) -> str:
+        for part in self.model.KEY_PATH:
+            raw = raw.get(part) if isinstance(raw, dict) else None
+        return str(raw or "?")
 
     def _dump(self, doc: D) -> dict[str, Any]:
         dumped: dict[str, Any] = secrets.dump(
@@ -45,7 +63,14 @@ class Repository(Generic[D]):
         return dumped
 
     def list(self, where: Callable[[D], bool] | None = None) -> list[D]:
-        docs = [self._load(raw) for raw in self.db.table(self.model.TABLE).all()]
+        """Sorted by key; damaged documents are skipped and kept in `damaged`."""
+        docs = []
+        self.damaged = []
+        for raw in self.db.table(self.model.TABLE).all():
+            try:
+                docs.append(self._load(raw))
+            except DamagedDocumentError as e:
+                self.damaged.append(e)
         if where is not None:
             docs = [d for d in docs if where(d)]
         return sorted(docs, key=lambda d: d.key)
@@ -95,7 +120,9 @@ class Repository(Generic[D]):
             if new.key != key:
                 raise ValueError(f"update of {self.kind} {key!r} must not change its name")
             # Round-trip through the schema so an invalid change is refused before it is written.
-            new = self._load(self._dump(new.model_copy(update={"updated_at": _now()})))
+            new = self.model.model_validate(
+                self._dump(new.model_copy(update={"updated_at": _now()})), context=self._context
+            )
             table.update(_replace_with(self._dump(new)), self._cond(key))
         return new
 

@@ -100,6 +100,27 @@ class SecretBox:
         return plain.decode()
 
 
+def undecryptable(raw: Any, box: SecretBox, where: str = "") -> str | None:
+    """The field (a.b[0].c) of the first encrypted value in `raw` that `box` cannot read."""
+    if isinstance(raw, str) and raw.startswith(PREFIX):
+        try:
+            box.decrypt(raw)
+        except SecretKeyError:
+            return where
+        return None
+    items = (
+        raw.items() if isinstance(raw, dict) else enumerate(raw) if isinstance(raw, list) else ()
+    )
+    for name, value in items:
+        inner = (
+            f"{where}[{name}]" if isinstance(name, int) else f"{where}.{name}" if where else name
+        )
+        found = undecryptable(value, box, inner)
+        if found is not None:
+            return found
+    return None
+
+
 def dump(fn: Any) -> Any:
     """Run a serialisation; a key problem met while encrypting is raised as itself, not as
     pydantic's wrapper around it."""

@@ -65,9 +65,12 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600, durable: bool
                 os.fsync(f.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and not e.filename:
+            # a full disk fails in write(), which names no file: name the one being replaced
+            raise OSError(e.errno, e.strerror, str(path)) from e
         raise
     if durable:
         fsync_dir(path.parent)

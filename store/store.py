@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ResourcePackage,
         Template,
     )
+    from store.errors import StoreError
     from store.operations import OperationRepository
     from store.repository import Repository
 
@@ -120,6 +121,20 @@ class Store:
     def staging_dir(self) -> Path:
         """Snapshots in transit between a node and S3 (private, emptied after each transfer)."""
         return ensure_private_dir(self.data_dir / "staging")
+
+    def repositories(self) -> list[Repository[Document]]:
+        """Every table's repository, in the order the class names them."""
+        names = [n for n, v in vars(Store).items() if isinstance(v, LazyRepository)]
+        return [getattr(self, n) for n in names]
+
+    def take_damaged(self) -> list[StoreError]:
+        """What the lists read so far skipped as damaged, to be reported once."""
+        found: list[StoreError] = []
+        for value in list(self.__dict__.values()):
+            found += getattr(value, "damaged", [])
+            if hasattr(value, "damaged"):
+                value.damaged = []
+        return found
 
     def close(self) -> None:
         if "db" in self.__dict__:

@@ -94,6 +94,7 @@ def load_spec(path: Path) -> Any:
     from pydantic import ValidationError
 
     from engine.validate import Problem, SpecError
+    from store.documents.base import field_errors
     from store.documents.cluster import Cluster
 
     try:
@@ -111,11 +112,7 @@ def load_spec(path: Path) -> Any:
     try:
         return Cluster.model_validate(raw)
     except ValidationError as e:
-        problems = [
-            Problem(".".join(str(x) for x in err["loc"]) or "spec", err["msg"])
-            for err in e.errors()
-        ]
-        raise SpecError(problems) from None
+        raise SpecError([Problem(f or "spec", m) for f, m in field_errors(e)]) from None
 
 
 def _service(ctx: Context) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,4 +47,6 @@ class Context:
 
     def close(self) -> None:
         if self._store is not None:
+            for damaged in self._store.take_damaged():
+                print(f"kctui: skipped a damaged document: {damaged}", file=sys.stderr)
             self._store.close()

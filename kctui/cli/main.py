@@ -10,10 +10,13 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from engine.errors import RefusedError
 from kctui import __version__
 from kctui.cli.common import GLOBAL_OPTIONS
 from kctui.cli.context import CliError, Context
+from store.documents.base import field_errors
 from store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 # Each module here defines `register(subparsers)`; adding a command group is one line.
 GROUP_MODULES: tuple[str, ...] = (
     "kctui.cli.info",
+    "kctui.cli.doctor",
     "kctui.cli.node",
     "kctui.cli.operation",
     "kctui.cli.cluster",
@@ -83,6 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.exit_code
     except (StoreError, RefusedError) as e:
         print(f"kctui: error: {e}", file=sys.stderr)
+        return 1
+    except ValidationError as e:
+        # a value given on the command line that a document refuses (a too long --description)
+        for field, message in field_errors(e):
+            print(f"kctui: error: {field}: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -78,8 +78,6 @@ def _counts(op: Any) -> str:
 @_errors
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
     ops = ctx.store.operations.list(lambda o: not args.cluster or o.cluster == args.cluster)
-    for damaged in ctx.store.operations.damaged:
-        print(f"kctui: skipped a damaged operation: {damaged}", file=sys.stderr)
     if args.json:
         print_json([o.model_dump(mode="json", by_alias=True, exclude={"steps"}) for o in ops])
         return 0

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from store.documents.base import Document, Model
+from store.documents.base import Description, Document, Model
 from store.secrets import Secret
 
 
@@ -27,7 +27,7 @@ class BackupPoint(Document):
     TABLE = "backup_points"
 
     name: str
-    description: str = ""
+    description: Description = ""
     type: Literal["fs", "s3"]
     fs_path: str = ""
     s3: S3Target | None = None
@@ -55,7 +55,7 @@ class Backup(Document):
     name: str  # <cluster>-<name>-<6 random>
     cluster: str
     backup_point: str
-    description: str = ""
+    description: Description = ""
     state: BackupState = BackupState.CREATING
     kubernetes_version: str = ""
     nodes: dict[str, str] = Field(default_factory=dict)  # ip -> hostname

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
+
+# Free text for people: long enough for a paragraph, short enough to list and store.
+Description = Annotated[str, Field(max_length=1024)]
 
 
 def utcnow() -> datetime:
@@ -45,3 +48,14 @@ class Document(Model):
         for part in self.KEY_PATH:
             value = getattr(value, part)
         return str(value)
+
+
+def field_errors(error: ValidationError) -> list[tuple[str, str]]:
+    """(field, message) for each of pydantic's errors, the field written as in YAML: a.b[0].c."""
+    found = []
+    for err in error.errors():
+        where = ""
+        for part in err["loc"]:
+            where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else str(part)
+        found.append((where, err["msg"]))
+    return found

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from store.documents.base import Document, Model
+from store.documents.base import Description, Document, Model
 from store.documents.node import DEFAULT_REGION
 from store.secrets import Secret
 
@@ -116,7 +116,7 @@ class NFSStorage(Model):
     reclaim_policy: Literal["Delete", "Retain"] = "Delete"
     archive_on_delete: bool = False
     mount_options: list[str] = Field(default_factory=list)
-    replicas: int = Field(default=1, ge=1)
+    replicas: int = Field(default=1, ge=1, le=100)
 
 
 class CephStorage(Model):
@@ -156,7 +156,7 @@ class ClusterSpec(Model):
 
 class ClusterMetadata(Model):
     name: str
-    description: str = ""
+    description: Description = ""
 
 
 class ClusterNode(Model):

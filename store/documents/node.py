@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from store.documents.base import Document, Model
+from store.documents.base import Description, Document, Model
 from store.secrets import Secret
 
 DEFAULT_REGION = "default"
@@ -81,4 +81,4 @@ class Region(Document):
     TABLE = "regions"
 
     name: str
-    description: str = ""
+    description: Description = ""

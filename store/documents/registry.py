@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from store.documents.base import Document
+from store.documents.base import Description, Document
 from store.secrets import Secret
 
 
@@ -19,7 +19,7 @@ class Registry(Document):
     ca_pem: str = ""
     username: str = ""
     password: Secret | None = None
-    description: str = ""
+    description: Description = ""
 
     @property
     def url(self) -> str:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from store.documents.base import Document
+from store.documents.base import Description, Document
 from store.documents.cluster import ClusterSpec, StorageSpec
 
 
@@ -15,7 +15,7 @@ class Template(Document):
     TABLE = "templates"
 
     name: str
-    description: str = ""
+    description: Description = ""
     type: Literal["cluster", "storage"] = "cluster"
     cluster: ClusterSpec | None = None  # masters and workers are always empty
     storage: StorageSpec | None = None

@@ -59,3 +59,24 @@ def test_a_newline_in_a_user_and_a_garbage_known_hosts_line_are_one_line(tmp_pat
     garbage = kctui(data, *add, "--user", "root")
     assert garbage.returncode == 1 and "Traceback" not in garbage.stderr
     assert f"{data / 'known_hosts'} line 1 is not a host key line" in garbage.stderr
+
+
+def test_a_hostile_hostname_is_read_as_text_by_the_facts_script(tmp_path: Path) -> None:
+    from engine import facts
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    name = 'a"b\\c$(x)\t'
+    (tmp_path / "name").write_text(name)
+    (fake / "hostname").write_text(f"#!/bin/sh\ncat {tmp_path / 'name'}\n")
+    (fake / "hostname").chmod(0o755)
+    import os
+
+    done = subprocess.run(
+        ["bash", "-c", facts.SCRIPT],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"},
+        check=True,
+    )
+    assert facts.parse(done.stdout, 0.0, 0.0).hostname == name.strip()

@@ -32,5 +32,5 @@ def test_a_damaged_operation_file_is_skipped_and_named(tmp_path: Path) -> None:
     listed = kctui(data, "operation", "list")
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.count("create-cluster") == 2
-    assert f"skipped a damaged operation: {garbage} cannot be read" in listed.stderr
+    assert f"skipped a damaged document: {garbage} cannot be read" in listed.stderr
     assert "Traceback" not in listed.stderr
