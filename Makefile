@@ -54,7 +54,8 @@ test: system-deps lint layers typecheck unit
 # The fault and attack tests, their loops 13 times longer (>= 100 create races for one node,
 # >= 100 SIGKILLs of store writers); prints their table.
 faults: $(BIN)/kctui system-deps
-	KCTUI_FAULTS=13 $(BIN)/pytest -q -p no:cacheprovider tests/security tests/unit/test_store_durability.py
+	KCTUI_FAULTS=13 $(BIN)/pytest -q -p no:cacheprovider tests/security tests/faults \
+		tests/unit/test_store_durability.py
 
 # ansible-core lives in its own venv: it is a peer measured by bench/fanout.py, not a dependency.
 ANSIBLE_VENV := .venv-ansible

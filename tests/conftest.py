@@ -30,6 +30,15 @@ async def ssh_server(tmp_path: Path) -> AsyncIterator[SSHServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def lab_packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """kctui packages of the lab's simulated Kubernetes, built once for the session."""
+    from kctui.lab.packages import build_packages
+
+    out = tmp_path_factory.mktemp("lab-packages")
+    return {p.name.removesuffix(".tar.gz"): p for p in build_packages(out)}
+
+
 # `make faults` runs the fault and attack tests this many times over (loops scale with it).
 FAULT_SCALE = max(1, int(os.environ.get("KCTUI_FAULTS", "1") or 1))
 _TALLY: Counter[str] = Counter()

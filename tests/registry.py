@@ -50,7 +50,9 @@ def _openssl(*args: str) -> None:
 
 
 @contextmanager
-def lab_registry(address: str, work: Path, port: int = 5443) -> Iterator[LabRegistry]:
+def lab_registry(
+    address: str, work: Path, port: int = 5443, password: str = "lab-pull-secret"
+) -> Iterator[LabRegistry]:
     work.mkdir(parents=True, exist_ok=True)
     ca_key, ca, key, crt = (work / n for n in ("ca.key", "ca.crt", "tls.key", "tls.crt"))
     _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
@@ -60,7 +62,7 @@ def lab_registry(address: str, work: Path, port: int = 5443) -> Iterator[LabRegi
     (work / "san.ext").write_text(f"subjectAltName=IP:{address}\n")
     _openssl("x509", "-req", "-in", str(work / "tls.csr"), "-CA", str(ca), "-CAkey", str(ca_key),
              "-CAcreateserial", "-days", "2", "-extfile", str(work / "san.ext"), "-out", str(crt))  # fmt: skip
-    user, password = "puller", "lab-pull-secret"
+    user = "puller"
     hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=5)).decode()
     (work / "htpasswd").write_text(f"{user}:{hashed}\n")
     config = {

@@ -265,7 +265,7 @@ class NodeConnection:
             async with sftp.open(tmp, "wb") as f:
                 await f.write(data)
 
-        await self._place(write, digest, dest, mode)
+        await self._place(write, digest, dest, mode, len(data))
         return digest
 
     async def put_file(self, source: Path, dest: str, digest: str, mode: int = 0o600) -> None:
@@ -274,7 +274,8 @@ class NodeConnection:
         async def write(sftp: asyncssh.SFTPClient, tmp: str) -> None:
             await sftp.put(str(source), tmp)
 
-        await self._place(write, digest, dest, mode)
+        size = await asyncio.to_thread(os.path.getsize, source)
+        await self._place(write, digest, dest, mode, size)
 
     async def _place(
         self,
@@ -282,6 +283,7 @@ class NodeConnection:
         digest: str,
         dest: str,
         mode: int,
+        size: int,
     ) -> None:
         root = (await self._sudo_mode()) == "root"
         parent = str(PurePosixPath(dest).parent)
@@ -295,8 +297,10 @@ class NodeConnection:
             async with self.conn.start_sftp_client() as sftp:
                 await sftp.mkdir(tmp_dir, asyncssh.SFTPAttrs(permissions=0o700))
                 await write(sftp, tmp)
-        except BaseException:
+        except BaseException as e:
             await asyncio.shield(self.run(f"rm -rf {q(tmp_dir)}"))
+            if isinstance(e, asyncssh.SFTPError):
+                raise await self._upload_error(e, dest, tmp_dir, size) from None
             raise
         check = (
             f"echo {digest}'  '{q(tmp)} | sha256sum -c --quiet - || "
@@ -310,6 +314,20 @@ class NodeConnection:
         code, _, err = await self.run(check)
         if code != 0:
             raise SSHError(f"{self.node.name}: upload of {dest} failed: {err.strip()}")
+
+    async def _upload_error(
+        self, e: asyncssh.SFTPError, dest: str, tmp_dir: str, size: int
+    ) -> SSHError:
+        """SFTP says only "Failure" when a disk is full: ask the node how much space is left."""
+        where = str(PurePosixPath(tmp_dir).parent)
+        code, out, _ = await self.run(f"df -B1 --output=avail {shlex.quote(where)} | tail -n1")
+        free = int(out.strip()) if code == 0 and out.strip().isdigit() else None
+        if free is not None and free < size:
+            return SSHError(
+                f"{self.node.name}: no space left on device: {where} has {free} bytes free and "
+                f"{dest} needs {size}; free some space on the node"
+            )
+        return SSHError(f"{self.node.name}: upload of {dest} failed: {e.reason or e}")
 
     async def get_file(self, source: str, dest: Path) -> None:
         """Stream a node file (any size, read as root) to a local path."""

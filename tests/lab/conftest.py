@@ -1,15 +1,13 @@
-"""Lab fixtures: a 3-host lab for the session, a fresh 1-host lab per test, the lab packages."""
+"""Lab fixtures: a 3-host lab for the session, a fresh 1-host lab per test."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from kctui.lab import lab as labs
-from kctui.lab.packages import build_packages
 from kctui.lab.state import Lab
 
 pytestmark = pytest.mark.lab
@@ -18,12 +16,6 @@ pytestmark = pytest.mark.lab
 def _require_root() -> None:
     if os.geteuid() != 0:
         pytest.skip("the lab needs root (network namespaces, mounts)")
-
-
-@pytest.fixture(scope="session")
-def lab_packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("lab-packages")
-    return {p.name.removesuffix(".tar.gz"): p for p in build_packages(out)}
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from engine.scheduler import Scheduler
 from engine.schedules import ScheduleService
 from kctui.lab import lab as labs
 from kctui.lab.state import Lab
-from store.documents.backup import S3Target
+from store.documents.backup import BackupPoint, S3Target
 from store.secrets import Secret
 from store.settings import load_settings
 from store.store import Store
@@ -452,6 +453,96 @@ def test_a_backup_cut_off_mid_way_ends_in_error_and_leaves_no_object(
     assert "only an available backup can be restored" in refused.stderr
     assert kctui(data, "backup", "delete", cut[0]["name"], "--yes").returncode == 0
     assert out(lab, master, "ls -A /var/lib/kctui/backups").split() == []
+
+
+def test_a_hostile_point_path_stored_before_it_was_checked_runs_nothing(
+    gamma: tuple[Lab, Path, str], tally: Counter[str]
+) -> None:
+    """A point written before paths were checked (or by hand) reaches the node only quoted."""
+    lab, data, _ = gamma
+    marker = f"/tmp/kctui-pwn-{os.getpid()}"
+    payloads = [
+        f"/tmp/bk$(touch {marker}-1)",
+        f"/tmp/bk`touch {marker}-2`",
+        f"/tmp/bk;touch {marker}-3",
+        f'/tmp/bk"$(touch {marker}-4)"',
+        f"/tmp/bk'$(touch {marker}-5)'",
+        f"/tmp/bk\ntouch {marker}-6",
+    ]
+    store = Store(data)
+    try:
+        for i, path in enumerate(payloads):
+            store.backup_points.add(BackupPoint(name=f"evil{i}", type="fs", fs_path=path))
+            store.clusters.update(
+                "gamma", lambda c, i=i: setattr(c.spec, "backup_point", f"evil{i}")
+            )
+            done = kctui(data, "backup", "create", "gamma", "--name", "evil")
+            tally["hostile inputs run through a lab backup"] += 1
+            assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    finally:
+        store.clusters.update("gamma", lambda c: setattr(c.spec, "backup_point", "rack"))
+        for i in range(len(payloads)):
+            if store.backup_points.exists(f"evil{i}"):
+                store.backup_points.delete(f"evil{i}")
+        store.close()
+    found = [out(lab, h.name, f"ls {marker}-* 2>/dev/null || true").split() for h in lab.hosts]
+    found.append([str(p) for p in Path("/tmp").glob(Path(marker).name + "-*")])
+    executed = sum(len(f) for f in found)
+    tally["executions on a lab node or the jump host"] += executed
+    assert executed == 0, found
+
+
+SLOW_RESTORE = """#!/bin/sh
+case "$*" in *"snapshot restore"*) sleep 4;; esac
+exec /usr/bin/etcdctl "$@"
+"""
+
+
+def test_a_restore_killed_mid_way_resumes_to_running_with_the_data_back(
+    gamma: tuple[Lab, Path, str], tally: Counter[str]
+) -> None:
+    lab, data, _ = gamma
+    master = lab.hosts[0].name
+    kubectl(data, "create", "namespace", "kept-k")
+    taken = backup(data, "kill")
+    kubectl(data, "delete", "namespace", "kept-k")
+    slow = "cat > /usr/local/bin/etcdctl && chmod 755 /usr/local/bin/etcdctl"
+    ssh(lab, master, slow, input=SLOW_RESTORE.encode())
+    try:
+        proc = subprocess.Popen(
+            [KCTUI, "--data-dir", str(data), "backup", "restore", "gamma", str(taken["name"]),
+             "--yes"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        store = Store(data)
+        deadline = time.monotonic() + 120
+        op = None
+        while time.monotonic() < deadline:
+            restores = store.operations.list(lambda o: o.type == "restore")
+            op = restores[-1] if restores else None
+            steps = {s.name: s.status.value for s in op.steps} if op else {}
+            if steps.get("restore") == "running":
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"the restore never reached its restore step: {op}")
+        time.sleep(1)  # inside the (slowed) etcdctl snapshot restore
+        proc.kill()
+        proc.wait()
+        tally["SIGKILLs of creates, backups and restores"] += 1
+        store.close()
+        assert op is not None
+        time.sleep(5)  # the script on the node runs to its end on its own
+        retried = kctui(data, "operation", "retry", op.id)
+        assert retried.returncode == 0, retried.stdout + retried.stderr + node_report(lab, master)
+    finally:
+        ssh(lab, master, "rm -f /usr/local/bin/etcdctl")
+    assert status(data)["phase"] == "Running"
+    assert "kept-k" in namespaces(lab)
+    assert out(lab, master, "ls -d /var/lib/etcd.kctui-* 2>/dev/null || true").split() == []
+    tally["interrupted operations resumed to their end"] += 1
 
 
 def test_z_deleting_the_cluster_deletes_its_schedules(gamma: tuple[Lab, Path, str]) -> None:

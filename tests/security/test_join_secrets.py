@@ -41,7 +41,7 @@ def test_an_operations_outputs_are_encrypted_in_the_store(
     store.operations.add(op)
     kept = [p for p in store.data_dir.rglob("*") if p.is_file()]
     hits = [p for p in kept if TOKEN.encode() in p.read_bytes()]
-    tally["files searched for plaintext secrets"] += len(kept)
+    tally["places searched for plaintext secrets"] += len(kept)
     tally["plaintext secret hits"] += len(hits)
     assert kept and not hits
     again = store.operations.get(op.id)

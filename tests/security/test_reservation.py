@@ -73,3 +73,32 @@ def test_two_creates_sharing_a_node_never_both_win(tmp_path: Path, tally: Counte
         store.close()
         winners.append(winner)
     assert len(winners) == PAIRS
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from store.documents.node import Node
+from store.store import Store
+
+data, who, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+store = Store(Path(data))
+for i in range(count):
+    store.nodes.add(Node(name=f"{who}-{i}", address=f"10.{int(who[1:])}.0.{i + 1}"))
+"""
+
+
+def test_parallel_inventory_writes_lose_nothing(tmp_path: Path, tally: Counter[str]) -> None:
+    data = tmp_path / "data"
+    writers, each = 10, 10 * FAULT_SCALE
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(data), f"w{n}", str(each)])
+        for n in range(writers)
+    ]
+    assert [p.wait(timeout=300) for p in procs] == [0] * writers
+    store = Store(data)
+    names = {n.name for n in store.nodes.list()}
+    store.close()
+    tally["parallel inventory writes"] += writers * each
+    tally["lost writes"] += writers * each - len(names)
+    assert names == {f"w{n}-{i}" for n in range(writers) for i in range(each)}
