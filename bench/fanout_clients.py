@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def kctui(data_dir: str, hosts: int, steps: int) -> None:
-    from engine.runner import Runner
+    from engine.execution.runner import Runner
     from store.documents.operation import Operation, Step
     from store.settings import Settings
     from store.store import Store

@@ -9,7 +9,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.locks import owner_alive
+from engine.execution.locks import owner_alive
 from store.documents.operation import OperationStatus
 from store.errors import DamagedDocumentError, SecretKeyError, StoreError
 from store.secrets import PREFIX, undecryptable

@@ -10,6 +10,8 @@ import re
 import urllib.parse
 
 PRINTABLE_RE = re.compile(r"^[!-~]+$")
+# a DNS label without its length: cluster, registry and storage class names
+NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PATH_RE = re.compile(r"^/[A-Za-z0-9._@+,=:/-]*$")
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"

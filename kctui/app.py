@@ -65,7 +65,7 @@ class KctuiApp(App[None]):
         lease keeps two schedulers from running the same job."""
         import asyncio
 
-        from engine.scheduler import Scheduler
+        from engine.backups.scheduler import Scheduler
 
         scheduler = Scheduler(self.store, self.settings)
         self.run_worker(
@@ -74,7 +74,7 @@ class KctuiApp(App[None]):
 
     def recover_interrupted(self) -> None:
         """Operations left `running` by a kctui that died become `interrupted`, resumable."""
-        from engine.locks import recover_interrupted
+        from engine.execution.locks import recover_interrupted
 
         for op_id in recover_interrupted(self.store):
             self.notify(

@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
 
 def start_operation(app: App[Any], store: Store, settings: Settings, op: Any) -> None:
-    from engine.clusters import ClusterService
+    from engine import operations
 
     async def run() -> None:
-        await ClusterService(store, settings).run(op)
+        await operations.run(store, settings, op)
 
     app.run_worker(run(), group="operations", name=op.id, exit_on_error=False)

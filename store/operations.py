@@ -2,7 +2,7 @@
 
 A running operation is written after every node-task change; keeping each in its own small
 file makes that write cost the same with 1 or 1,000 past operations in the store. Only the
-process holding the operation's owner lock writes it (engine/locks.py).
+process holding the operation's owner lock writes it (engine/execution/locks.py).
 """
 
 from __future__ import annotations

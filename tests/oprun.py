@@ -6,7 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from engine.runner import Runner
+from engine.execution.runner import Runner
 from store.documents.operation import Operation
 from store.settings import Settings
 from store.store import Store

@@ -49,8 +49,8 @@ def register(sub: Any) -> None:
 
 
 def _service(ctx: Context, quiet: bool = False) -> Any:
-    from engine.backups import BackupService
-    from engine.events import EventBus
+    from engine.backups.service import BackupService
+    from engine.execution.events import EventBus
     from kctui.cli.operation import printer
 
     bus = EventBus()
@@ -81,7 +81,7 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.backups import size_text
+    from engine.backups.service import size_text
 
     if args.cluster:
         ctx.store.clusters.get(args.cluster)

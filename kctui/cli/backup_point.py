@@ -56,7 +56,7 @@ def register(sub: Any) -> None:
 
 
 def _service(ctx: Context) -> Any:
-    from engine.backup_points import BackupPointService
+    from engine.backups.points import BackupPointService
 
     return BackupPointService(ctx.store, ctx.settings)
 

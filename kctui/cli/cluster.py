@@ -75,7 +75,7 @@ def register(sub: Any) -> None:
 
 def _errors(fn: Any) -> Any:
     def wrapped(ctx: Context, args: argparse.Namespace) -> int:
-        from engine.validate import SpecError
+        from engine.clusters.validate import SpecError
 
         try:
             code: int = fn(ctx, args)
@@ -93,7 +93,7 @@ def load_spec(path: Path) -> Any:
     import yaml
     from pydantic import ValidationError
 
-    from engine.validate import Problem, SpecError
+    from engine.clusters.validate import Problem, SpecError
     from store.documents.base import field_errors
     from store.documents.cluster import Cluster
 
@@ -116,7 +116,7 @@ def load_spec(path: Path) -> Any:
 
 
 def _service(ctx: Context) -> Any:
-    from engine.clusters import ClusterService
+    from engine.clusters.service import ClusterService
 
     return ClusterService(ctx.store, ctx.settings)
 
@@ -124,8 +124,8 @@ def _service(ctx: Context) -> Any:
 def _run(ctx: Context, op: Any) -> int:
     import asyncio
 
-    from engine.clusters import ClusterService
-    from engine.events import EventBus
+    from engine.clusters.service import ClusterService
+    from engine.execution.events import EventBus
     from kctui.cli.operation import printer
 
     bus = EventBus()
@@ -151,7 +151,7 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
         return _print_defaults()
     if args.file is None:
         raise CliError("give the spec with -f FILE (or --print-defaults for a full example)")
-    from engine.plan import render
+    from engine.execution.plan import render
 
     cluster = load_spec(args.file)
     if args.template:
@@ -162,7 +162,7 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
     if args.dry_run:
         op = service.plan(cluster)
         if args.output is not None:
-            from engine.plan import write_out
+            from engine.execution.plan import write_out
 
             written = write_out(op, args.output)
             print(f"{len(written)} files written under {args.output}")
@@ -193,7 +193,7 @@ def _with_template(ctx: Context, cluster: Any, name: str) -> Any:
 def _print_defaults() -> int:
     import yaml
 
-    from engine import catalog
+    from engine.catalog import catalog
     from store.documents.cluster import Cluster, MasterNode, NFSStorage, WorkerNode
 
     cluster = Cluster(metadata={"name": "demo"})
@@ -204,7 +204,7 @@ def _print_defaults() -> int:
         NFSStorage(server_addr="nfs.example.lan", shared_path="/exports/k8s")
     ]
     cluster.spec.storage.default_storage_class = "nfs-sc"
-    from engine.packages import resolve
+    from engine.catalog.packages import resolve
 
     cluster.spec = resolve(cluster.spec)
     data = cluster.model_dump(
@@ -269,7 +269,7 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
 
 @_errors
 def run_retry(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.plan import render
+    from engine.execution.plan import render
 
     op = _service(ctx).retry_operation(args.name)
     if args.dry_run:
@@ -300,8 +300,8 @@ def run_export(ctx: Context, args: argparse.Namespace) -> int:
 
 @_errors
 def run_delete(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.plan import render
-    from engine.planner.delete import plan_delete
+    from engine.clusters.plan.delete import plan_delete
+    from engine.execution.plan import render
 
     cluster = ctx.store.clusters.get(args.name)
     if args.dry_run:
@@ -348,7 +348,7 @@ def run_kubectl(ctx: Context, args: argparse.Namespace) -> int:
 
 @_errors
 def run_set(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.backup_points import BackupPointService
+    from engine.backups.points import BackupPointService
 
     ctx.store.clusters.get(args.name)
     if args.backup_point:

@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
 
 
 def _service(ctx: Context) -> Any:
-    from engine.schedules import ScheduleService
+    from engine.backups.schedules import ScheduleService
 
     return ScheduleService(ctx.store)
 
@@ -103,7 +103,7 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_show(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.schedules import next_times, utcnow
+    from engine.backups.schedules import next_times, utcnow
 
     s = ctx.store.cron_backups.get(args.name)
     if args.json:

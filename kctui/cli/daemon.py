@@ -22,8 +22,8 @@ def run_daemon(ctx: Context, args: argparse.Namespace) -> int:
     import logging
     import signal
 
-    from engine.locks import recover_interrupted
-    from engine.scheduler import Scheduler
+    from engine.backups.scheduler import Scheduler
+    from engine.execution.locks import recover_interrupted
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     settings = ctx.settings

@@ -82,7 +82,7 @@ def register(sub: Any) -> None:
 
 
 def _service(ctx: Context) -> Any:
-    from engine.nodes import NodeService
+    from engine.nodes.service import NodeService
 
     return NodeService(ctx.store, ctx.settings)
 
@@ -112,7 +112,7 @@ def node_json(node: Any) -> dict[str, Any]:
 
 
 def run_add(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.nodes import default_name
+    from engine.nodes.service import default_name
     from store.documents.node import Node
 
     wanted = [args.password_stdin, args.key_passphrase_stdin, args.sudo_password_stdin]
@@ -154,7 +154,7 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_import(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.node_import import parse
+    from engine.nodes.imports import parse
 
     entries = parse(args.file)
     service = _service(ctx)

@@ -51,7 +51,7 @@ def register(sub: Any) -> None:
 
 
 def _prepare(ctx: Context) -> None:
-    from engine.locks import recover_interrupted
+    from engine.execution.locks import recover_interrupted
 
     for op_id in recover_interrupted(ctx.store):
         print(
@@ -157,7 +157,7 @@ def run_logs(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def printer(event: Any) -> None:
-    from engine.events import StepChanged, TaskChanged
+    from engine.execution.events import StepChanged, TaskChanged
 
     if isinstance(event, StepChanged):
         print(f"step {event.index + 1:02d} {event.name}: {event.status}", flush=True)
@@ -168,24 +168,24 @@ def printer(event: Any) -> None:
 
 def run_operation(ctx: Context, op: Any, dry_run: bool) -> int:
     """Run `op` in this process, printing progress; dry-run prints the plan instead."""
-    from engine.events import EventBus
-    from engine.plan import render
+    from engine.execution.events import EventBus
+    from engine.execution.plan import render
 
     if dry_run:
         print(render(op, ctx.store), end="")
         return 0
-    from engine.clusters import ClusterService
+    from engine import operations
 
     bus = EventBus()
     bus.subscribe(printer)
-    done = asyncio.run(ClusterService(ctx.store, ctx.settings, bus).run(op))
+    done = asyncio.run(operations.run(ctx.store, ctx.settings, op, bus))
     print(f"operation {done.id}: {done.status.value}" + (f": {done.error}" if done.error else ""))
     return 0 if done.status.value == "succeeded" else 1
 
 
 @_errors
 def run_retry(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.runner import OperationError, prepare_retry
+    from engine.execution.runner import OperationError, prepare_retry
 
     op = ctx.store.operations.get(args.op)
     if op.cluster:
@@ -200,8 +200,8 @@ def run_retry(ctx: Context, args: argparse.Namespace) -> int:
 
 @_errors
 def run_cancel(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.locks import owner_alive
-    from engine.runner import CANCEL_FILE
+    from engine.execution.locks import owner_alive
+    from engine.execution.runner import CANCEL_FILE
 
     op = ctx.store.operations.get(args.op)
     op_dir = ctx.store.operations.dir(op.id)
@@ -222,13 +222,13 @@ def run_cancel(ctx: Context, args: argparse.Namespace) -> int:
 def run_stored(ctx: Context, args: argparse.Namespace) -> int:
     import asyncio
 
-    from engine.clusters import ClusterService
-    from engine.events import EventBus
+    from engine import operations
+    from engine.execution.events import EventBus
 
     op = ctx.store.operations.get(args.op)
     bus = EventBus()
     bus.subscribe(printer)
-    done = asyncio.run(ClusterService(ctx.store, ctx.settings, bus).run(op))
+    done = asyncio.run(operations.run(ctx.store, ctx.settings, op, bus))
     return 0 if done.status.value == "succeeded" else 1
 
 

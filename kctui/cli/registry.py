@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
 
 
 def run_add(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.registries import problems
+    from engine.catalog.registries import problems
     from store.documents.registry import Registry
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else ""

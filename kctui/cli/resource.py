@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
 
 
 def push(ctx: Context, path: Path) -> Any:
-    from engine.resource_package import PackageError, read
+    from engine.catalog.resource_package import PackageError, read
 
     try:
         pkg = read(path)

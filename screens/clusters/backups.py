@@ -56,7 +56,7 @@ class BackupTabs(Screen[None]):
         self.refresh_bindings()
 
     def fill_backup_tabs(self) -> None:
-        from engine.backups import size_text
+        from engine.backups.service import size_text
 
         backups = self.query_one("#cluster-backups", DataTable)
         keep = backups.cursor_row
@@ -93,7 +93,7 @@ class BackupTabs(Screen[None]):
         return selected_key(self.query_one(table_id, DataTable))
 
     def _service(self) -> Any:
-        from engine.backups import BackupService
+        from engine.backups.service import BackupService
 
         return BackupService(self.store, self.settings())
 
@@ -212,7 +212,7 @@ class BackupTabs(Screen[None]):
             )
 
     def action_toggle_schedule(self) -> None:
-        from engine.schedules import ScheduleService
+        from engine.backups.schedules import ScheduleService
 
         name = self._selected("#cluster-schedules")
         if name is not None:
@@ -221,7 +221,7 @@ class BackupTabs(Screen[None]):
             self.fill_backup_tabs()
 
     def action_delete_schedule(self) -> None:
-        from engine.schedules import ScheduleService
+        from engine.backups.schedules import ScheduleService
 
         name = self._selected("#cluster-schedules")
         if name is None:

@@ -192,8 +192,8 @@ class ClusterDetailScreen(BackupTabs):
             self.app.push_screen(OperationLogScreen(self.store, op.id))
 
     def action_retry(self) -> None:
-        from engine.clusters import ClusterService
-        from engine.runner import OperationError
+        from engine.clusters.service import ClusterService
+        from engine.execution.runner import OperationError
         from screens.oplog.screen import OperationLogScreen
 
         try:
@@ -268,8 +268,8 @@ class ClusterDetailScreen(BackupTabs):
         def answer(yes: bool | None) -> None:
             if not yes:
                 return
-            from engine.clusters import ClusterService
-            from engine.validate import SpecError
+            from engine.clusters.service import ClusterService
+            from engine.clusters.validate import SpecError
             from screens.oplog.screen import OperationLogScreen
 
             try:

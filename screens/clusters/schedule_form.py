@@ -117,7 +117,7 @@ class ScheduleForm(FormScreen):
         )
 
     def preview(self) -> None:
-        from engine.schedules import ScheduleError, check_cron, next_times, utcnow
+        from engine.backups.schedules import ScheduleError, check_cron, next_times, utcnow
 
         line = self.query_one("#sched-next", Static)
         if self._kind() == "once":
@@ -135,7 +135,7 @@ class ScheduleForm(FormScreen):
         )
 
     def action_save(self) -> None:
-        from engine.schedules import ScheduleError, ScheduleService
+        from engine.backups.schedules import ScheduleError, ScheduleService
 
         once = self._kind() == "once"
         try:

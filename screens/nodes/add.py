@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from engine.nodes import NodeError, NodeService, default_name, validate
+from engine.nodes.service import NodeError, NodeService, default_name, validate
 from screens.dialogs import HostKeyScreen
 from store.documents.node import Node
 from store.settings import Settings

@@ -123,7 +123,7 @@ class NodesSection(ListSection):
 
     @work(exclusive=True, group="probe", exit_on_error=False)
     async def probe(self, names: list[str]) -> None:
-        from engine.nodes import NodeService
+        from engine.nodes.service import NodeService
 
         service = NodeService(self.store, self.settings())
         limit = asyncio.Semaphore(self.settings().ssh.max_parallel)
@@ -170,7 +170,7 @@ class NodesSection(ListSection):
         self.app.push_screen(ConfirmScreen(f"Remove node {name} from kctui?", yes="Remove"), answer)
 
     def _remove(self, name: str) -> None:
-        from engine.nodes import NodeError, NodeService
+        from engine.nodes.service import NodeError, NodeService
 
         try:
             NodeService(self.store, self.settings()).remove(name)

@@ -98,7 +98,7 @@ class BackupPointForm(FormScreen):
     @work(thread=True, exclusive=True, group="backup-point", exit_on_error=False)
     def add(self, point: BackupPoint) -> None:
         """A thread: an S3 point is checked against its endpoint before it is stored."""
-        from engine.backup_points import BackupPointError, BackupPointService
+        from engine.backups.points import BackupPointError, BackupPointService
 
         try:
             BackupPointService(self.store, self.settings()).add(point)
@@ -152,7 +152,7 @@ class BackupPointEditForm(FormScreen):
 
     @work(thread=True, exclusive=True, group="backup-point", exit_on_error=False)
     def save(self, description: str, access: str | None, secret: str | None) -> None:
-        from engine.backup_points import BackupPointError, BackupPointService
+        from engine.backups.points import BackupPointError, BackupPointService
 
         changed_access = (
             access if access and self.point.s3 and access != self.point.s3.access_key else None
@@ -205,7 +205,7 @@ class BackupPointsSection(_Deletable):
         )
 
     def delete_item(self, key: str) -> str:
-        from engine.backup_points import BackupPointError, BackupPointService
+        from engine.backups.points import BackupPointError, BackupPointService
 
         try:
             BackupPointService(self.store, self.settings()).delete(key)

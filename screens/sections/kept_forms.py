@@ -80,7 +80,7 @@ class RegistryForm(FormScreen):
         return self.query_one(f"#registry-{field_id}", Input).value.strip()
 
     def action_save(self) -> None:
-        from engine.registries import problems
+        from engine.catalog.registries import problems
         from store.documents.registry import Registry
 
         ca_path = self._v("ca")
@@ -152,7 +152,7 @@ class PushScreen(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="push", exit_on_error=False)
     def push(self, path: Path) -> None:
-        from engine.resource_package import PackageError, read
+        from engine.catalog.resource_package import PackageError, read
 
         try:
             pkg = read(path)

@@ -8,11 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Select, Switch
 
-from engine import catalog
+from engine.catalog import catalog
 from screens.wizard.base import WizardStep, field, split_list
 
 if TYPE_CHECKING:
-    from engine.validate import Problem
+    from engine.clusters.validate import Problem
     from store.documents.cluster import Cluster
 
 

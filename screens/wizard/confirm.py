@@ -13,7 +13,7 @@ from textual.widgets import Static
 from screens.wizard.base import WizardStep
 
 if TYPE_CHECKING:
-    from engine.validate import Problem
+    from engine.clusters.validate import Problem
     from store.documents.cluster import Cluster
 
 
@@ -73,8 +73,8 @@ class ConfirmStep(WizardStep):
         )
 
     def load(self, cluster: Cluster) -> None:
-        from engine.clusters import ClusterService
-        from engine.validate import SpecError
+        from engine.clusters.service import ClusterService
+        from engine.clusters.validate import SpecError
         from store.settings import Settings
 
         self.query_one("#confirm-summary", Static).update(summary(cluster))

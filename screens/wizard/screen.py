@@ -22,7 +22,7 @@ from screens.wizard.storage import StorageStep
 from screens.wizard.taints import TaintsStep
 
 if TYPE_CHECKING:
-    from engine.validate import Problem
+    from engine.clusters.validate import Problem
     from store.documents.cluster import Cluster
     from store.settings import Settings
     from store.store import Store
@@ -89,7 +89,7 @@ class WizardScreen(Screen[str | None]):
         self.draft = self._initial()
 
     def _initial(self) -> Cluster:
-        from engine import catalog
+        from engine.catalog import catalog
         from store.documents.cluster import Cluster
 
         saved = self.store.drafts.find(DRAFT)
@@ -132,7 +132,7 @@ class WizardScreen(Screen[str | None]):
 
     def problems_here(self) -> list[Problem]:
         """Read the current step into the draft; its own problems (and the engine's)."""
-        from engine.validate import validate
+        from engine.clusters.validate import validate
 
         step = self.steps()[self.index]
         local = step.apply(self.draft)
@@ -228,8 +228,8 @@ class WizardScreen(Screen[str | None]):
         self.app.push_screen(NameScreen("Template name:"), named)
 
     def action_create(self) -> None:
-        from engine.clusters import ClusterService
-        from engine.validate import SpecError
+        from engine.clusters.service import ClusterService
+        from engine.clusters.validate import SpecError
 
         service = ClusterService(self.store, self.settings())
         try:

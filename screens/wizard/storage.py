@@ -16,7 +16,7 @@ from screens.tables import selected_key
 from screens.wizard.base import WizardStep, error_id, field, split_list
 
 if TYPE_CHECKING:
-    from engine.validate import Problem
+    from engine.clusters.validate import Problem
     from store.documents.cluster import Cluster
 
 # (key, label, default, secret)
@@ -181,7 +181,7 @@ class StorageStep(WizardStep):
     def apply(self, cluster: Cluster) -> list[Problem]:
         from pydantic import ValidationError
 
-        from engine.validate import Problem
+        from engine.clusters.validate import Problem
         from store.documents.cluster import CephStorage, NFSStorage
 
         problems = []

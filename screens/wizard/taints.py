@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input, Label, Static
 
-from engine.planner.kubeadm import control_plane_taint_key
+from engine.clusters.plan.kubeadm import control_plane_taint_key
 from screens.wizard.base import WizardStep, error_id, format_taints, parse_labels, parse_taints
 
 if TYPE_CHECKING:
-    from engine.validate import Problem
+    from engine.clusters.validate import Problem
     from store.documents.cluster import Cluster
 
 
@@ -58,7 +58,7 @@ class TaintsStep(WizardStep):
         await self.mount_all(widgets)  # type: ignore[arg-type]
 
     def apply(self, cluster: Cluster) -> list[Problem]:
-        from engine.validate import Problem
+        from engine.clusters.validate import Problem
         from store.documents.cluster import Taint
 
         problems = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from engine import catalog
-from engine.packages import CEPH_CSI_VERSION
+from engine.catalog import catalog
+from engine.catalog.packages import CEPH_CSI_VERSION
 from store.documents.cluster import CALICO_MODES, Cluster
 from store.documents.node import Interface, Node, NodeFacts, NodeStatus
 from store.documents.registry import Registry

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.clusters import ClusterService
-from engine.plan import write_out
-from engine.planner import kubeadm as kubeadm_plan
+from engine.clusters.plan import kubeadm as kubeadm_plan
+from engine.clusters.service import ClusterService
+from engine.execution.plan import write_out
 from store.settings import Settings
 from store.store import Store
 from tests.fidelity import matrix, validators
@@ -96,7 +96,7 @@ def test_every_generated_file_is_accepted_by_its_validator(
 ) -> None:
     for tool in ("haproxy", "containerd", "openssl"):
         _need(tool)
-    from engine import catalog
+    from engine.catalog import catalog
 
     counts: Counter[str] = Counter()
     problems: list[str] = []
@@ -126,7 +126,7 @@ def test_every_generated_file_is_accepted_by_its_validator(
 
 
 def test_the_matrix_covers_every_option(planned: list[tuple[str, str, Path]]) -> None:
-    from engine import catalog
+    from engine.catalog import catalog
     from store.documents.cluster import CALICO_MODES
 
     specs = [c.spec for _, c in matrix.specs()]

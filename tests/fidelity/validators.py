@@ -58,7 +58,7 @@ def containerd_default() -> str:
 
 def containerd_on_default(path: Path, tmp: Path) -> list[str]:
     """Our keys as merged into a node's default config."""
-    from engine.planner.runtime import merge_toml
+    from engine.execution.merge import merge_toml
 
     merged = tmp / "config.toml"
     merged.write_text(merge_toml(containerd_default(), tomllib.loads(path.read_text())))

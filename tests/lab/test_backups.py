@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from engine.scheduler import Scheduler
-from engine.schedules import ScheduleService
+from engine.backups.scheduler import Scheduler
+from engine.backups.schedules import ScheduleService
 from kctui.lab import lab as labs
 from kctui.lab.state import Lab
 from store.documents.backup import BackupPoint, S3Target
@@ -155,7 +155,7 @@ def use_s3(data: Path, s3_url: str) -> None:
 
 
 def bucket(s3_url: str) -> Any:
-    from engine.s3 import client
+    from engine.backups.s3 import client
 
     return client(
         S3Target(

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.locks import recover_interrupted
-from engine.nodes import NodeError, NodeService
-from engine.runner import Runner, prepare_retry
+from engine.execution.locks import recover_interrupted
+from engine.execution.runner import Runner, prepare_retry
+from engine.nodes.service import NodeError, NodeService
 from kctui.lab import lab as labs
 from kctui.lab.state import SUDO_PASSWORD_USER, Lab
 from store.documents.node import Node

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import catalog
-from engine.planner import addons, kubeadm, runtime
-from engine.planner.create import HEALTH, LB_CONFIG, haproxy_config, lb_pod
+from engine.catalog import catalog
+from engine.clusters.plan import addons, kubeadm, runtime
+from engine.clusters.plan.create import HEALTH, LB_CONFIG, haproxy_config, lb_pod
+from engine.execution.merge import merge_toml
 from kctui.lab.state import Lab
 from store.documents.cluster import ClusterSpec
 from store.documents.registry import Registry
@@ -33,7 +34,7 @@ def prepare(lab: Lab, host: str, packages: dict[str, Path], version: str) -> Non
     release = catalog.release(version)
     assert release is not None
     config = runtime.containerd_config(ClusterSpec(), f"registry.k8s.io/pause:{release.pause}")
-    toml = runtime.merge_toml("", config)
+    toml = merge_toml("", config)
     ssh(
         lab,
         host,

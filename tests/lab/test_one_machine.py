@@ -42,7 +42,7 @@ def test_a_known_machine_under_another_name_is_refused(lab: Lab, tmp_path: Path)
 
 
 def test_a_known_machine_id_under_another_host_key_is_refused(store: Store) -> None:
-    from engine.nodes import NodeError, NodeService
+    from engine.nodes.service import NodeError, NodeService
     from store.documents.node import Node, NodeFacts
     from store.settings import Settings
 

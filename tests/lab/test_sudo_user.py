@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.nodes import NodeService
+from engine.nodes.service import NodeService
 from kctui.lab import lab as labs
 from kctui.lab.state import SUDO_PASSWORD_USER
 from store.documents.node import Node

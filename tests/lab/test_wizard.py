@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.packages import resolve
+from engine.catalog.packages import resolve
 from kctui.app import make_app
 from kctui.lab import lab as labs
 from kctui.lab.register import register_nodes

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from engine import resource_package as rp
+from engine.catalog import resource_package as rp
 from kctui.app import make_app
 from screens.dialogs import ConfirmScreen
 from screens.main import MainScreen

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from engine.runner import Runner
+from engine.execution.runner import Runner
 from kctui.app import make_app
 from screens.oplog.pane import NodePane
 from screens.oplog.screen import OperationLogScreen

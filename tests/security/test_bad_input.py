@@ -62,7 +62,7 @@ def test_a_newline_in_a_user_and_a_garbage_known_hosts_line_are_one_line(tmp_pat
 
 
 def test_a_hostile_hostname_is_read_as_text_by_the_facts_script(tmp_path: Path) -> None:
-    from engine import facts
+    from engine.nodes import facts
 
     fake = tmp_path / "bin"
     fake.mkdir()

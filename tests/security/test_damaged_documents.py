@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.clusters import ClusterService
+from engine.clusters.service import ClusterService
 from store.documents.cluster import Cluster
 from store.settings import Settings
 from store.store import Store

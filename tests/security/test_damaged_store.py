@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from engine.clusters import ClusterService
+from engine.clusters.service import ClusterService
 from store.documents.cluster import Cluster
 from store.documents.operation import Operation, OperationStatus
 from store.settings import Settings

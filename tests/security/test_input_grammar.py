@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from engine.backup_points import validate as validate_point
-from engine.validate import validate
+from engine.backups.points import validate as validate_point
+from engine.clusters.validate import validate
 from store.documents.backup import BackupPoint
 from store.documents.cluster import ClusterSpec
 from store.store import Store

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from engine.redact import MASK, Redactor
+from engine.execution.redact import MASK, Redactor
 from store.documents.operation import Operation, Step
 from store.secrets import Secret
 from store.store import Store

@@ -17,8 +17,8 @@ PAIRS = 8 * FAULT_SCALE
 RACER = """
 import sys, time
 from pathlib import Path
-from engine.clusters import ClusterService
-from engine.validate import SpecError
+from engine.clusters.service import ClusterService
+from engine.clusters.validate import SpecError
 from store.documents.cluster import Cluster
 from store.settings import Settings
 from store.store import Store

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.backups import BackupError, BackupService
+from engine.backups.service import BackupError, BackupService
 from store.documents.backup import Backup, BackupPoint, BackupState
 from store.documents.cluster import Cluster, ClusterNode, ClusterPhase
 from store.settings import Settings

@@ -7,7 +7,7 @@ import json
 from functools import partial
 from pathlib import Path
 
-from engine import resource_package as rp
+from engine.catalog import resource_package as rp
 from tests import cli
 
 kctui = partial(cli.kctui, timeout=60)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.node_import import ImportError_, parse
-from engine.nodes import validate
+from engine.nodes.imports import ImportError_, parse
+from engine.nodes.service import validate
 from store.documents.node import Node
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import resource_package as rp
+from engine.catalog import resource_package as rp
 
 
 def build(tmp_path: Path) -> Path:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.events import EventBus, LogLines, TaskChanged
-from engine.locks import OwnerLock
-from engine.plan import render
-from engine.runner import OperationError, Runner, prepare_retry
+from engine.execution.events import EventBus, LogLines, TaskChanged
+from engine.execution.locks import OwnerLock
+from engine.execution.plan import render
+from engine.execution.runner import OperationError, Runner, prepare_retry
 from store.documents.operation import FileSpec, Operation, OperationStatus, Step, TaskStatus
 from store.settings import Settings
 from store.store import Store

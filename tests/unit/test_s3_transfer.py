@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import s3
+from engine.backups import s3
 from store.documents.backup import S3Target
 from store.secrets import Secret
 from tests.s3server import ACCESS_KEY, SECRET_KEY, moto_server

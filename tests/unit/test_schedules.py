@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.scheduler import Scheduler
-from engine.schedules import ScheduleError, ScheduleService, next_times
+from engine.backups.scheduler import Scheduler
+from engine.backups.schedules import ScheduleError, ScheduleService, next_times
 from store.documents.cluster import Cluster, ClusterPhase
 from store.settings import Settings
 from store.store import Store

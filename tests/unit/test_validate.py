@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from engine.validate import validate
+from engine.clusters.validate import validate
 from store.documents.cluster import Cluster, ClusterSpec
 from store.documents.node import Interface, Node, NodeFacts, NodeStatus
 from store.documents.registry import Registry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine import catalog
+from engine.catalog import catalog
 from store.documents.cluster import ClusterSpec
 
 CEPH_CSI_VERSION = "v3.11.0"

@@ -8,9 +8,10 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from engine import facts, grammar
+from engine import grammar
 from engine.errors import RefusedError
-from engine.redact import Redactor
+from engine.execution.redact import Redactor
+from engine.nodes import facts
 from engine.ssh.connection import NodeConnection, SSHError, connect, resolve
 from engine.ssh.hostkeys import HostKeyError, HostKeyUnknownError, KnownHosts
 from store.documents.node import Node, NodeStatus, Region

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from engine.nodes import NodeError, default_name, validate
+from engine.nodes.service import NodeError, default_name, validate
 from store.documents.node import Node
 
 FIELDS = {

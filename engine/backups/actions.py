@@ -12,8 +12,8 @@ from pathlib import Path
 
 import asyncssh
 
-from engine import s3
-from engine.local_actions import Context, register
+from engine.backups import s3
+from engine.execution.actions import Actions, Context
 from engine.ssh.connection import SSHError
 from store.documents.backup import Backup, BackupPoint, BackupState
 
@@ -69,7 +69,6 @@ def _delete_quietly(point: BackupPoint, key: str) -> None:
         s3.delete(point.s3, key)
 
 
-@register("backup-store")
 async def backup_store(ctx: Context) -> int:
     name, path = str(ctx.step.args["backup"]), str(ctx.step.args["path"])
     backup = ctx.store.backups.get(name)
@@ -129,7 +128,6 @@ async def fetch_to_jump_host(ctx: Context, backup: Backup, point: BackupPoint, d
     ctx.emit("out", f"sha256 {digest} matches the backup's record")
 
 
-@register("restore-fetch")
 async def restore_fetch(ctx: Context) -> int:
     name, dest = str(ctx.step.args["backup"]), str(ctx.step.args["dest"])
     nodes = [str(n) for n in ctx.step.args["nodes"]]
@@ -151,3 +149,9 @@ async def restore_fetch(ctx: Context) -> int:
     finally:
         staged.unlink(missing_ok=True)
     return 0
+
+
+ACTIONS: Actions = {
+    "backup-store": backup_store,
+    "restore-fetch": restore_fetch,
+}

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from engine import catalog
-from engine.packages import needed_packages
-from engine.planner import addons, kubeadm, runtime
-from engine.planner.kubeadm import CONTROL_PLANE_HOST
+from engine.catalog import catalog
+from engine.catalog.packages import needed_packages
+from engine.clusters.plan import addons, kubeadm, runtime
+from engine.clusters.plan.kubeadm import CONTROL_PLANE_HOST
 from store.documents.cluster import Cluster
 from store.documents.node import Node
 from store.documents.operation import FileSpec, Operation, Step

@@ -6,7 +6,7 @@ import ipaddress
 import json
 from typing import Any
 
-from engine import catalog
+from engine.catalog import catalog
 from store.documents.cluster import CalicoSpec, CephStorage, ClusterSpec, NFSStorage
 
 # mode -> (IPv4 pool encapsulation, BGP)

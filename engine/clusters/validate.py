@@ -7,13 +7,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from engine import catalog, grammar
-from engine.packages import PackageNeeds, needed_packages
+from engine import grammar
+from engine.catalog import catalog
+from engine.catalog.packages import PackageNeeds, needed_packages
 from store.documents.cluster import IPV6_PODS_DEFAULT, IPV6_SERVICES_DEFAULT, ClusterSpec
 from store.documents.node import Node, NodeStatus
 from store.store import Store
 
-NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_RE = re.compile(
     r"^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$"
 )
@@ -41,7 +41,7 @@ class SpecError(Exception):
 
 
 def validate_name(name: str) -> list[Problem]:
-    if not NAME_RE.match(name) or len(name) > 32 or name.isdigit():
+    if not grammar.NAME_RE.match(name) or len(name) > 32 or name.isdigit():
         return [
             Problem(
                 "metadata.name",
@@ -414,7 +414,7 @@ def _storage(spec: ClusterSpec) -> list[Problem]:
                     f"{sc} is already used by {classes[sc]}; storage class names must be unique",
                 )
             )
-        elif not NAME_RE.match(sc):
+        elif not grammar.NAME_RE.match(sc):
             problems.append(
                 Problem(f"{field}.storageClassName", f"{sc!r} is not a valid storage class name")
             )

@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine import local_actions
 from engine.errors import RefusedError
-from engine.events import EventBus, LogLines, OperationChanged, StepChanged, TaskChanged
-from engine.locks import OwnerLock, running_for_cluster
-from engine.redact import Redactor
+from engine.execution import actions as local_actions
+from engine.execution.events import EventBus, LogLines, OperationChanged, StepChanged, TaskChanged
+from engine.execution.locks import OwnerLock, running_for_cluster
+from engine.execution.merge import merge_file
+from engine.execution.redact import Redactor
 from engine.ssh.connection import SSHError
 from engine.ssh.hostkeys import HostKeyError
 from engine.ssh.pool import SSHPool
@@ -46,10 +47,17 @@ def now() -> datetime:
 
 
 class Runner:
-    def __init__(self, store: Store, settings: Settings, bus: EventBus | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        bus: EventBus | None = None,
+        actions: local_actions.Actions = local_actions.BUILTIN,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.bus = bus or EventBus()
+        self.actions = actions
         self._cancelled = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._dirty = False
@@ -325,7 +333,7 @@ class Runner:
     ) -> int:
         if step.action == "local":
             context = local_actions.Context(self.store, op, step, emit, pool, self.settings)
-            return await local_actions.run(step.call, context)
+            return await local_actions.run(self.actions, step.call, context)
         conn = await pool.get(node)
         if step.action == "shell":
             env = {f"KCTUI_OUT_{k.upper()}": v.reveal() for k, v in op.outputs.items()}
@@ -354,20 +362,6 @@ class Runner:
                 emit("out", f"downloaded {f.source} to {dest} ({len(data)} bytes)")
             return 0
         raise OperationError(f"unknown action {step.action}")
-
-
-def merge_file(kind: str, existing: str, ours_json: str) -> str:
-    """Our keys set into the node's existing file, everything else kept."""
-    import json
-
-    ours = json.loads(ours_json)
-    if kind == "toml":
-        from engine.planner.runtime import merge_toml
-
-        return merge_toml(existing, ours)
-    current = json.loads(existing) if existing.strip() else {}
-    current.update(ours)
-    return json.dumps(current, indent=2) + "\n"
 
 
 def prepare_retry(op: Operation) -> Operation:

@@ -13,10 +13,10 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from engine.backups import BackupService
+from engine.backups.schedules import Clock, following, utcnow
+from engine.backups.service import BackupService
 from engine.errors import RefusedError
-from engine.events import EventBus
-from engine.schedules import Clock, following, utcnow
+from engine.execution.events import EventBus
 from store.documents.backup import BackupState, CronBackup, CronRun
 from store.documents.cluster import ClusterPhase
 from store.errors import StoreError

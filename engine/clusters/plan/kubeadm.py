@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from engine import catalog
+from engine.catalog import catalog
 from store.documents.cluster import (
     CONTROL_PLANE_TAINT_KEY,
     LEGACY_MASTER_TAINT_KEY,

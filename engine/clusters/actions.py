@@ -8,10 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from engine.local_actions import Context, register
+from engine.execution.actions import Actions, Context
 
 
-@register("save-kubeconfig")
 async def save_kubeconfig(ctx: Context) -> int:
     """The admin kubeconfig, reachable from the jump host, at <data-dir>/kubeconfigs/<c>.conf."""
     cluster = str(ctx.step.args["cluster"])
@@ -39,7 +38,6 @@ def kubeconfig_path(directory: Path, cluster: str) -> Path:
     return directory / f"{cluster}.conf"
 
 
-@register("free-nodes")
 async def free_nodes(ctx: Context) -> int:
     cluster = str(ctx.step.args["cluster"])
     for node in ctx.store.nodes.list(lambda n: n.cluster == cluster):
@@ -47,3 +45,9 @@ async def free_nodes(ctx: Context) -> int:
         ctx.emit("out", f"{node.name} is free")
     (ctx.store.kubeconfigs_dir / f"{cluster}.conf").unlink(missing_ok=True)
     return 0
+
+
+ACTIONS: Actions = {
+    "save-kubeconfig": save_kubeconfig,
+    "free-nodes": free_nodes,
+}

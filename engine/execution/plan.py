@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from engine.redact import MASK
+from engine.execution.redact import MASK
 from store.documents.operation import Operation, Step
 from store.store import Store
 
@@ -67,7 +67,7 @@ def write_out(op: Operation, out: Path) -> list[Path]:
     `nodes/<node>/files/<path on the node>` and `nodes/<node>/steps/NN-<step>.sh`. A file merged
     into the node's own is written as merged into an empty one. Packages copied from the jump
     host are listed in `plan.txt`, not copied. Secrets are masked as in the plan."""
-    from engine.runner import merge_file
+    from engine.execution.merge import merge_file
 
     written: list[Path] = []
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from engine import grammar
-from engine.validate import NAME_RE
 from store.documents.registry import Registry
 from store.store import Store
 
@@ -15,7 +14,7 @@ USER_RE = re.compile(r"^[A-Za-z0-9._@-]{0,128}$")  # no ':', which basic auth ca
 def problems(registry: Registry, store: Store) -> list[str]:
     """What is wrong with a registry to be added, each naming the field and the fix."""
     found = []
-    if not NAME_RE.match(registry.name):
+    if not grammar.NAME_RE.match(registry.name):
         found.append(f"name {registry.name!r}: use lowercase letters, digits and '-'")
     elif store.registries.exists(registry.name):
         found.append(f"name {registry.name!r}: a registry with that name exists; pick another")

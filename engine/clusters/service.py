@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from engine.events import EventBus
-from engine.packages import resolve
-from engine.planner.create import address, plan_create
-from engine.planner.delete import plan_delete
-from engine.runner import OperationError, Runner, prepare_retry
-from engine.schedules import ScheduleService
-from engine.validate import Problem, SpecError, validate
+from engine.backups.schedules import ScheduleService
+from engine.catalog.packages import resolve
+from engine.clusters.actions import ACTIONS
+from engine.clusters.plan.create import address, plan_create
+from engine.clusters.plan.delete import plan_delete
+from engine.clusters.validate import Problem, SpecError, validate
+from engine.execution.events import EventBus
+from engine.execution.runner import OperationError, Runner, prepare_retry
 from store.documents.cluster import Cluster, ClusterNode, ClusterPhase
 from store.documents.operation import Operation, OperationStatus
 from store.settings import Settings
@@ -67,14 +68,10 @@ class ClusterService:
         return cluster, op
 
     async def run(self, op: Operation) -> Operation:
-        if op.type in ("backup", "restore"):  # these also settle the backup's state
-            from engine.backups import BackupService
-
-            return await BackupService(self.store, self.settings, self.bus).run(op)
         phases = PHASES.get(op.type)
         if phases and op.cluster:
             self._phase(op.cluster, phases[0], op.id)
-        done = await Runner(self.store, self.settings, self.bus).run(op)
+        done = await Runner(self.store, self.settings, self.bus, ACTIONS).run(op)
         if phases and op.cluster and self.store.clusters.exists(op.cluster):
             if done.status == OperationStatus.SUCCEEDED:
                 if phases[1] is None:

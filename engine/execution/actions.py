@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,30 +27,23 @@ class Context:
 
 
 LocalAction = Callable[[Context], Awaitable[int]]
-REGISTRY: dict[str, LocalAction] = {}
+# What a plan's local step may call, by name: each domain lists its own, engine.operations
+# puts them together and gives the table to the runner.
+Actions = Mapping[str, LocalAction]
 
 
-def register(name: str) -> Callable[[LocalAction], LocalAction]:
-    def add(fn: LocalAction) -> LocalAction:
-        REGISTRY[name] = fn
-        return fn
-
-    return add
-
-
-async def run(call: str, ctx: Context) -> int:
-    if call not in REGISTRY and "." not in call:
-        import engine.backup_actions
-        import engine.cluster_actions  # noqa: F401 - registers the cluster steps
-    action = REGISTRY.get(call)
+async def run(actions: Actions, call: str, ctx: Context) -> int:
+    action = actions.get(call)
     if action is None:
         ctx.emit("err", f"kctui: no local action named {call!r}")
         return 127
     return await action(ctx)
 
 
-@register("echo")
-async def _echo(ctx: Context) -> int:
+async def echo(ctx: Context) -> int:
     """Writes its `message` argument to the log: a marker in a plan, and a test of local steps."""
     ctx.emit("out", str(ctx.step.args.get("message", "")))
     return 0
+
+
+BUILTIN: Actions = {"echo": echo}

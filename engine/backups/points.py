@@ -9,9 +9,9 @@ import shlex
 import asyncssh
 
 from engine import grammar
+from engine.backups.s3 import S3Error, ensure_bucket
 from engine.errors import RefusedError
-from engine.redact import Redactor
-from engine.s3 import S3Error, ensure_bucket
+from engine.execution.redact import Redactor
 from engine.ssh.connection import SSHError, connect
 from engine.ssh.hostkeys import HostKeyError, KnownHosts
 from store.documents.backup import BackupPoint, S3Target

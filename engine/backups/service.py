@@ -11,14 +11,14 @@ from datetime import timedelta
 
 import asyncssh
 
-from engine import s3
-from engine.backup_actions import object_key
-from engine.backup_points import BackupPointService
+from engine.backups import s3
+from engine.backups.actions import ACTIONS, object_key
+from engine.backups.plan import KUBELET_ACTIVE, plan_backup, plan_restore, snapshot_path
+from engine.backups.points import BackupPointService
 from engine.errors import RefusedError
-from engine.events import EventBus
-from engine.locks import owner_alive, running_for_cluster
-from engine.planner.backup import KUBELET_ACTIVE, plan_backup, plan_restore, snapshot_path
-from engine.runner import OperationError, Runner, now
+from engine.execution.events import EventBus
+from engine.execution.locks import owner_alive, running_for_cluster
+from engine.execution.runner import OperationError, Runner, now
 from engine.ssh.connection import SSHError, connect
 from engine.ssh.hostkeys import HostKeyError, KnownHosts
 from engine.ssh.pool import connect_first
@@ -157,7 +157,7 @@ class BackupService:
     async def run(self, op: Operation) -> Operation:
         """Run a backup or restore operation and settle the backup's and cluster's state."""
         try:
-            done = await Runner(self.store, self.settings, self.bus).run(op)
+            done = await Runner(self.store, self.settings, self.bus, ACTIONS).run(op)
         except OperationError as e:  # another operation got to the cluster first
             op.status, op.error = OperationStatus.CANCELLED, str(e)
             self.store.operations.save(op)

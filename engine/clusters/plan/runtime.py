@@ -36,23 +36,6 @@ def containerd_config(spec: ClusterSpec, sandbox_image: str) -> dict[str, Any]:
     }
 
 
-def merge_toml(existing: str, ours: dict[str, Any]) -> str:
-    """Set our keys in the existing document, keeping every other table and comment."""
-    doc = tomlkit.parse(existing) if existing.strip() else tomlkit.document()
-    _merge(doc, ours)
-    return tomlkit.dumps(doc)
-
-
-def _merge(target: Any, ours: dict[str, Any]) -> None:
-    for key, value in ours.items():
-        if isinstance(value, dict):
-            if key not in target or not isinstance(target[key], dict):
-                target[key] = tomlkit.table()
-            _merge(target[key], value)
-        else:
-            target[key] = value
-
-
 def hosts_toml(server: str, hosts: list[tuple[str, dict[str, Any]]]) -> str:
     """A certs.d/<registry>/hosts.toml: the upstream server and the hosts to try first."""
     doc = tomlkit.document()

@@ -1,1 +1,0 @@
-"""Planners: a cluster spec becomes an Operation, a list of steps on nodes."""
