@@ -4,17 +4,26 @@ its type."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
 from engine.backups.actions import ACTIONS as BACKUP_ACTIONS
 from engine.backups.service import BackupService
 from engine.clusters.actions import ACTIONS as CLUSTER_ACTIONS
 from engine.clusters.service import ClusterService
 from engine.execution.actions import BUILTIN, Actions
 from engine.execution.events import EventBus
-from store.documents.operation import Operation
-from store.settings import Settings
+from engine.execution.locks import recover_interrupted
+from engine.execution.runner import OperationError, prepare_retry
+from store.documents.operation import Operation, OperationStatus
+from store.errors import StoreError
+from store.settings import Settings, SettingsError, load_settings
 from store.store import Store
 
 ACTIONS: Actions = {**BUILTIN, **CLUSTER_ACTIONS, **BACKUP_ACTIONS}
+NOT_RUN = ("pending", "skipped")
 
 
 async def run(
@@ -24,3 +33,62 @@ async def run(
     if op.type in ("backup", "restore"):
         return await BackupService(store, settings, bus).run(op)
     return await ClusterService(store, settings, bus).run(op)
+
+
+def retry(store: Store, op_id: str) -> Operation:
+    """The operation `op_id` made ready to resume (its failed, cancelled or interrupted tasks
+    run again): only the latest operation of a cluster, so an older one never undoes a newer,
+    and not one whose rescue steps rolled it back (a failed restore put the old data back)."""
+    recover_interrupted(store)  # a `running` operation whose process died resumes too
+    op = store.operations.get(op_id)
+    if op.cluster:
+        latest = store.operations.list(lambda o: o.cluster == op.cluster)[-1]
+        if latest.id != op.id:
+            raise OperationError(
+                f"only the latest operation of cluster {op.cluster} can be retried: {latest.id}"
+            )
+    rolled_back = [s.name for s in op.steps if s.rescue and s.status.value not in NOT_RUN]
+    if rolled_back:
+        again = (
+            f"kctui backup restore {op.cluster} {op.params.get('backup', 'BACKUP')} --yes"
+            if op.type == "restore"
+            else "the command that made it"
+        )
+        raise OperationError(
+            f"operation {op.id} was rolled back after its failure ({', '.join(rolled_back)} "
+            f"ran), so it cannot resume; start it again: {again}"
+        )
+    return prepare_retry(op)
+
+
+def retry_latest(store: Store, cluster: str) -> Operation:
+    """The latest operation of `cluster`, made ready to resume."""
+    store.clusters.get(cluster)
+    ops = store.operations.list(lambda o: o.cluster == cluster)
+    if not ops:
+        raise OperationError(f"cluster {cluster} has no operation")
+    return retry(store, ops[-1].id)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m engine.operations --data-dir DIR OP`: what execution.detached.launch runs."""
+    parser = argparse.ArgumentParser(prog="python -m engine.operations")
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("op")
+    args = parser.parse_args(argv)
+    store = Store(args.data_dir)
+    try:
+        settings = load_settings(args.data_dir)
+        op = store.operations.get(args.op)
+        done = asyncio.run(run(store, settings, op))
+    except (OperationError, StoreError, SettingsError) as e:
+        print(f"kctui: error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"operation {done.id}: {done.status.value}" + (f": {done.error}" if done.error else ""))
+    return 0 if done.status == OperationStatus.SUCCEEDED else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -84,6 +84,20 @@ class KctuiApp(App[None]):
                 timeout=10,
             )
 
+    async def action_quit(self) -> None:
+        """Quit; operations started here go on in their own processes, and we say so."""
+        from engine.execution.detached import running
+
+        going = running(self.store)
+        message = None
+        if going:
+            message = (
+                f"kctui: {len(going)} operation(s) go on in the background: "
+                + ", ".join(f"{o.id} ({o.type} {o.cluster})" for o in going)
+                + ". Follow one with: kctui operation logs OP --follow"
+            )
+        self.exit(message=message)
+
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self.store, lambda: self.settings)
 

@@ -22,10 +22,11 @@ class NavigationProvider(Provider):
     def _go(self, section_id: str, then_add: bool = False) -> None:
         from screens.main import MainScreen
 
-        main = self._main()
-        if not isinstance(main, MainScreen):
+        found = self._main()
+        if not isinstance(found, MainScreen):
             return
-        while self.app.screen is not main:
+        main: MainScreen = found
+        while self.app.screen is not found:
             self.app.pop_screen()
         main.action_show_section(section_id)
         if then_add:

@@ -1,5 +1,6 @@
-"""Operations started from the TUI run in the app, not in the screen that started them, so
-leaving that screen does not stop them."""
+"""Operations started from the TUI run in a process of their own: leaving the screen that
+started them, or quitting the TUI, does not stop them. The app follows each one while it is
+open."""
 
 from __future__ import annotations
 
@@ -13,9 +14,40 @@ if TYPE_CHECKING:
 
 
 def start_operation(app: App[Any], store: Store, settings: Settings, op: Any) -> None:
-    from engine import operations
+    from engine.execution.detached import run_detached
 
     async def run() -> None:
-        await operations.run(store, settings, op)
+        await run_detached(store, op)
 
     app.run_worker(run(), group="operations", name=op.id, exit_on_error=False)
+
+
+def confirm_cancel(app: App[Any], store: Store, op_id: str) -> None:
+    """Ask, then ask the process running `op_id` to stop; retry resumes it later."""
+    from engine.execution.detached import request_cancel
+    from engine.execution.runner import OperationError
+    from screens.dialogs import ConfirmScreen
+
+    op = store.operations.find(op_id)
+    if op is None or op.status.value != "running":
+        app.notify(f"Operation {op_id} is not running", timeout=3)
+        return
+
+    def answer(yes: bool | None) -> None:
+        if not yes:
+            return
+        try:
+            request_cancel(store, op_id)
+        except OperationError as e:
+            app.notify(str(e), severity="warning")
+            return
+        app.notify(f"Operation {op_id} was asked to stop", title="Cancel")
+
+    app.push_screen(
+        ConfirmScreen(
+            f"Cancel operation {op_id} ({op.type} of {op.cluster or 'no cluster'})?\n\n"
+            "Its running steps stop where they are. Retry resumes it from there.",
+            yes="Cancel it",
+        ),
+        answer,
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -132,3 +134,25 @@ def prepared(
         assert kctui(data, "resource", "push", str(path)).returncode == 0
     yield lab, data
     labs.down(name)
+
+
+def kill_operation(data: Path, op_id: str, timeout: float = 30) -> int:
+    """SIGKILL the process running operation `op_id` (its pid is in its owner.lock, written
+    once it holds the lock) and return when its lock is free; returns that pid."""
+    from engine.execution.locks import owner_alive
+
+    op_dir = data / "operations" / op_id
+    deadline = time.monotonic() + timeout
+    while not (op_dir / "owner.lock").exists() or not owner_alive(op_dir):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"operation {op_id} has no owner process")
+        time.sleep(0.02)
+    pid = int((op_dir / "owner.lock").read_text().split()[0])
+    os.kill(pid, signal.SIGKILL)
+    while owner_alive(op_dir):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"operation {op_id}: its process {pid} did not die")
+        time.sleep(0.02)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped when it is a child of this process
+    return pid

@@ -16,6 +16,7 @@ from engine.backups.actions import ACTIONS, object_key
 from engine.backups.plan import KUBELET_ACTIVE, plan_backup, plan_restore, snapshot_path
 from engine.backups.points import BackupPointService
 from engine.errors import RefusedError
+from engine.execution.detached import run_detached
 from engine.execution.events import EventBus
 from engine.execution.locks import owner_alive, running_for_cluster
 from engine.execution.runner import OperationError, Runner, now
@@ -151,11 +152,16 @@ class BackupService:
         self, cluster_name: str, name: str = "", description: str = "", schedule: str = ""
     ) -> tuple[Backup, Operation]:
         backup, op = await self.prepare(cluster_name, name, description, schedule)
-        done = await self.run(op)
+        done = await self.start(op)
         return self.store.backups.get(backup.name), done
 
+    async def start(self, op: Operation) -> Operation:
+        """Run a backup or restore in a process of its own and follow it to its end."""
+        return await run_detached(self.store, op, self.bus)
+
     async def run(self, op: Operation) -> Operation:
-        """Run a backup or restore operation and settle the backup's and cluster's state."""
+        """Run a backup or restore in this process and settle the backup's and cluster's
+        state: what the operation's own process does."""
         try:
             done = await Runner(self.store, self.settings, self.bus, ACTIONS).run(op)
         except OperationError as e:  # another operation got to the cluster first

@@ -10,8 +10,9 @@ from engine.clusters.actions import ACTIONS
 from engine.clusters.plan.create import address, plan_create
 from engine.clusters.plan.delete import plan_delete
 from engine.clusters.validate import Problem, SpecError, validate
+from engine.execution.detached import run_detached
 from engine.execution.events import EventBus
-from engine.execution.runner import OperationError, Runner, prepare_retry
+from engine.execution.runner import Runner
 from store.documents.cluster import Cluster, ClusterNode, ClusterPhase
 from store.documents.operation import Operation, OperationStatus
 from store.settings import Settings
@@ -67,7 +68,12 @@ class ClusterService:
                 self.store.nodes.update(name, lambda n: setattr(n, "cluster", cluster.name))
         return cluster, op
 
+    async def start(self, op: Operation) -> Operation:
+        """Run `op` in a process of its own and follow it to its end (see execution.detached)."""
+        return await run_detached(self.store, op, self.bus)
+
     async def run(self, op: Operation) -> Operation:
+        """Run `op` in this process: what the operation's own process does."""
         phases = PHASES.get(op.type)
         if phases and op.cluster:
             self._phase(op.cluster, phases[0], op.id)
@@ -97,22 +103,6 @@ class ClusterService:
                 c.status.kubeconfig = str(self.store.kubeconfigs_dir / f"{c.name}.conf")
 
         self.store.clusters.update(name, change)
-
-    def latest_operation(self, name: str) -> Operation:
-        ops = self.store.operations.list(lambda o: o.cluster == name)
-        if not ops:
-            raise OperationError(f"cluster {name} has no operation")
-        return ops[-1]
-
-    def retry_operation(self, name: str) -> Operation:
-        self.store.clusters.get(name)
-        latest = self.latest_operation(name)
-        if latest.type == "restore":  # its checks (version, nodes, reachability) come first
-            backup = latest.params.get("backup", "BACKUP")
-            raise OperationError(
-                f"a restore is not retried; start it again: kctui backup restore {name} {backup} --yes"
-            )
-        return prepare_retry(latest)
 
     def delete_operation(self, name: str, force: bool = False) -> Operation:
         cluster = self.store.clusters.get(name)

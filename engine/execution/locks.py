@@ -30,6 +30,9 @@ class OwnerLock:
         except BlockingIOError:
             os.close(fd)
             return False
+        # who holds it, for `ps` and `kctui doctor`; the flock, not this, is the truth
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         return True
 

@@ -73,8 +73,14 @@ def _result(op: Any, as_json: bool, subject: dict[str, Any]) -> int:
 
 
 def run_create(ctx: Context, args: argparse.Namespace) -> int:
+    from kctui.cli.operation import follow_detached
+
     service = _service(ctx, quiet=args.json)
-    backup, op = asyncio.run(service.create(args.cluster, args.name, args.description))
+    backup, op = asyncio.run(service.prepare(args.cluster, args.name, args.description))
+    op = follow_detached(ctx, op, service.bus)
+    if op is None:
+        return 130
+    backup = ctx.store.backups.get(backup.name)
     if not args.json:
         print(f"backup {backup.name}: {backup.state.value}")
     return _result(op, args.json, {"backup": _dump(backup)})
@@ -155,11 +161,12 @@ def run_restore(ctx: Context, args: argparse.Namespace) -> int:
             f"restoring {args.backup} overwrites the etcd data of every control-plane node of "
             f"{args.cluster}; pass --yes to confirm"
         )
+    from kctui.cli.operation import follow_detached
+
     service = _service(ctx, quiet=args.json)
-
-    async def restore() -> Any:
-        op = await service.prepare_restore(args.cluster, args.backup)
-        return await service.run(op)
-
-    op = asyncio.run(restore())
+    op = follow_detached(
+        ctx, asyncio.run(service.prepare_restore(args.cluster, args.backup)), service.bus
+    )
+    if op is None:
+        return 130
     return _result(op, args.json, {"cluster": args.cluster, "backup": args.backup})

@@ -122,25 +122,17 @@ def _service(ctx: Context) -> Any:
 
 
 def _run(ctx: Context, op: Any) -> int:
-    import asyncio
+    from kctui.cli.operation import run_operation
 
-    from engine.clusters.service import ClusterService
-    from engine.execution.events import EventBus
-    from kctui.cli.operation import printer
-
-    bus = EventBus()
-    bus.subscribe(printer)
-    done = asyncio.run(ClusterService(ctx.store, ctx.settings, bus).run(op))
-    print(f"operation {done.id}: {done.status.value}" + (f": {done.error}" if done.error else ""))
-    return 0 if done.status.value == "succeeded" else 1
+    return run_operation(ctx, op, dry_run=False)
 
 
 def _start(ctx: Context, op: Any, wait: bool) -> int:
     if wait:
         return _run(ctx, op)
-    from kctui.cli.operation import spawn
+    from engine.execution.detached import start
 
-    spawn(ctx, op.id)
+    start(ctx.store, op)
     print(op.id)
     return 0
 
@@ -269,9 +261,10 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
 
 @_errors
 def run_retry(ctx: Context, args: argparse.Namespace) -> int:
+    from engine import operations
     from engine.execution.plan import render
 
-    op = _service(ctx).retry_operation(args.name)
+    op = operations.retry_latest(ctx.store, args.name)
     if args.dry_run:
         print(render(op, ctx.store), end="")
         return 0

@@ -77,6 +77,9 @@ def _counts(op: Any) -> str:
 
 @_errors
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.execution.locks import recover_interrupted
+
+    recover_interrupted(ctx.store)  # shown as they are: a dead process runs nothing
     ops = ctx.store.operations.list(lambda o: not args.cluster or o.cluster == args.cluster)
     if args.json:
         print_json([o.model_dump(mode="json", by_alias=True, exclude={"steps"}) for o in ops])
@@ -100,6 +103,9 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
 
 @_errors
 def run_show(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.execution.locks import recover_interrupted
+
+    recover_interrupted(ctx.store)
     op = ctx.store.operations.get(args.op)
     if args.json:
         print_json(op.model_dump(mode="json", by_alias=True))
@@ -166,48 +172,52 @@ def printer(event: Any) -> None:
         print(f"  {event.node}: {event.status}{extra}", flush=True)
 
 
+def follow_detached(ctx: Context, op: Any, bus: Any) -> Any:
+    """Start `op` in its own process and publish its progress on `bus` until it ends. Ctrl-C
+    stops the following, not the operation: None then, after saying how to follow it again."""
+    from engine.execution.detached import run_detached
+
+    try:
+        return asyncio.run(run_detached(ctx.store, op, bus))
+    except KeyboardInterrupt:
+        print(
+            f"\nstopped following; operation {op.id} goes on. Follow it again with: "
+            f"kctui operation logs {op.id} --follow",
+            file=sys.stderr,
+        )
+        return None
+
+
 def run_operation(ctx: Context, op: Any, dry_run: bool) -> int:
-    """Run `op` in this process, printing progress; dry-run prints the plan instead."""
+    """Run `op` in its own process, printing its progress until it ends; dry-run prints the
+    plan instead."""
     from engine.execution.events import EventBus
     from engine.execution.plan import render
 
     if dry_run:
         print(render(op, ctx.store), end="")
         return 0
-    from engine import operations
-
     bus = EventBus()
     bus.subscribe(printer)
-    done = asyncio.run(operations.run(ctx.store, ctx.settings, op, bus))
+    done = follow_detached(ctx, op, bus)
+    if done is None:
+        return 130
     print(f"operation {done.id}: {done.status.value}" + (f": {done.error}" if done.error else ""))
     return 0 if done.status.value == "succeeded" else 1
 
 
 @_errors
 def run_retry(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.execution.runner import OperationError, prepare_retry
+    from engine import operations
 
-    op = ctx.store.operations.get(args.op)
-    if op.cluster:
-        latest = ctx.store.operations.list(lambda o: o.cluster == op.cluster)[-1]
-        if latest.id != op.id:
-            raise OperationError(
-                f"only the latest operation of cluster {op.cluster} can be retried: {latest.id}"
-            )
-    op = prepare_retry(op)
-    return run_operation(ctx, op, args.dry_run)
+    return run_operation(ctx, operations.retry(ctx.store, args.op), args.dry_run)
 
 
 @_errors
 def run_cancel(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.execution.locks import owner_alive
-    from engine.execution.runner import CANCEL_FILE
+    from engine.execution.detached import request_cancel
 
-    op = ctx.store.operations.get(args.op)
-    op_dir = ctx.store.operations.dir(op.id)
-    if op.status.value != "running" or not owner_alive(op_dir):
-        raise CliError(f"operation {op.id} is {op.status.value}, not running")
-    (op_dir / CANCEL_FILE).touch()
+    op = request_cancel(ctx.store, args.op)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         status = ctx.store.operations.get(op.id).status.value
@@ -230,29 +240,3 @@ def run_stored(ctx: Context, args: argparse.Namespace) -> int:
     bus.subscribe(printer)
     done = asyncio.run(operations.run(ctx.store, ctx.settings, op, bus))
     return 0 if done.status.value == "succeeded" else 1
-
-
-def spawn(ctx: Context, op_id: str) -> None:
-    """Run an operation in a detached kctui process; its output goes next to its logs."""
-    import os
-    import subprocess
-
-    log = ctx.store.operations.dir(op_id) / "runner.log"
-    with open(log, "ab") as out:
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kctui.cli.main",
-                "--data-dir",
-                str(ctx.data_dir),
-                "operation",
-                "run",
-                op_id,
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-            env=dict(os.environ),
-        )

@@ -150,7 +150,7 @@ class BackupTabs(Screen[None]):
             self.notify(str(e), severity="error", title="Restore")
             return
         self.app.push_screen(OperationLogScreen(self.store, op.id))
-        await service.run(op)
+        await service.start(op)
 
     def action_edit_backup(self) -> None:
         from screens.wizard.screen import NameScreen

@@ -15,9 +15,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from screens.clusters.backups import BACKUP_COLUMNS, SCHEDULE_COLUMNS, BackupTabs
-from screens.operations import start_operation
+from screens.operations import confirm_cancel, start_operation
 
 if TYPE_CHECKING:
+    from store.documents.cluster import MasterNode, WorkerNode
     from store.settings import Settings
     from store.store import Store
 
@@ -69,6 +70,13 @@ class ClusterDetailScreen(BackupTabs):
             "r", "retry", "Retry", id="cluster.retry", tooltip="Resume the latest failed operation"
         ),
         Binding("l", "logs", "Logs", id="cluster.logs", tooltip="Log of the latest operation"),
+        Binding(
+            "C",
+            "cancel_operation",
+            "Cancel op",
+            id="cluster.cancel",
+            tooltip="Stop the cluster's running operation (retry resumes it)",
+        ),
         Binding("t", "save_template", "Save as template", id="cluster.template"),
         Binding("e", "export", "Export YAML", id="cluster.export"),
         Binding("k", "kubeconfig", "Kubeconfig", id="cluster.kubeconfig"),
@@ -133,10 +141,8 @@ class ClusterDetailScreen(BackupTabs):
             for m in spec.masters
         }
         taints |= {w.node: format_taints(w.taints) for w in spec.workers}
-        labels = {
-            x.node: ", ".join(f"{k}={v}" for k, v in x.labels.items())
-            for x in [*spec.masters, *spec.workers]
-        }
+        members: list[MasterNode | WorkerNode] = [*spec.masters, *spec.workers]
+        labels = {x.node: ", ".join(f"{k}={v}" for k, v in x.labels.items()) for x in members}
         nodes = self.query_one("#cluster-nodes", DataTable)
         nodes.clear()
         for n in cluster.status.nodes:
@@ -191,13 +197,20 @@ class ClusterDetailScreen(BackupTabs):
         if op is not None:
             self.app.push_screen(OperationLogScreen(self.store, op.id))
 
+    def action_cancel_operation(self) -> None:
+        op = self._latest()
+        if op is None:
+            self.notify("This cluster has no operation", timeout=3)
+            return
+        confirm_cancel(self.app, self.store, op.id)
+
     def action_retry(self) -> None:
-        from engine.clusters.service import ClusterService
+        from engine import operations
         from engine.execution.runner import OperationError
         from screens.oplog.screen import OperationLogScreen
 
         try:
-            op = ClusterService(self.store, self.settings()).retry_operation(self.cluster_name)
+            op = operations.retry_latest(self.store, self.cluster_name)
         except OperationError as e:
             self.notify(str(e), severity="error")
             return

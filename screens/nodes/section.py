@@ -67,12 +67,12 @@ class NodesSection(ListSection):
         rows = [node_row(n) for n in self._by_name.values()]
         needle = self.filter_text.lower()
         if needle:
-            rows = [r for r in rows if any(needle in c.lower() for c in r)]
+            rows = [r for r in rows if any(needle in str(c).lower() for c in r)]
         column = SORTS[self.sort_by][1]
-        rows.sort(key=lambda r: (r[column], r[0]))
+        rows.sort(key=lambda r: (str(r[column]), str(r[0])))
         table.clear()
         for row in rows:
-            table.add_row(*row, key=row[0])
+            table.add_row(*row, key=str(row[0]))
         self.set_class(not self._by_name, "-empty")
         if selected and selected in [r[0] for r in rows]:
             table.move_cursor(row=table.get_row_index(selected))
@@ -101,7 +101,7 @@ class NodesSection(ListSection):
         self.notify(f"Sorted by {SORTS[self.sort_by][0]}", timeout=2)
 
     @on(DataTable.RowSelected)
-    def _row_selected(self) -> None:
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
         """enter on a row opens the node's detail."""
         self.action_detail()
 

@@ -58,6 +58,13 @@ class OperationLogScreen(Screen[None]):
         Binding("N", "find(False)", "Previous match", id="oplog.previous", show=False),
         Binding("x", "first_failure", "First failure", id="oplog.failure"),
         Binding("s", "save", "Save", id="oplog.save", tooltip="Save the pane's log to a file"),
+        Binding(
+            "C",
+            "cancel_operation",
+            "Cancel op",
+            id="oplog.cancel",
+            tooltip="Stop this operation (retry resumes it)",
+        ),
     ]
 
     def __init__(self, store: Store, op_id: str) -> None:
@@ -267,6 +274,11 @@ class OperationLogScreen(Screen[None]):
             if pane is not None and pane.find(forward):
                 return
         self.notify("No match", timeout=2)
+
+    def action_cancel_operation(self) -> None:
+        from screens.operations import confirm_cancel
+
+        confirm_cancel(self.app, self.store, self.op_id)
 
     def action_first_failure(self) -> None:
         index = self._first_failed()

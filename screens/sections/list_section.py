@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from screens.sections.specs import SectionSpec
+from screens.sections.specs import Row, SectionSpec
 from store.errors import StoreError
 
 if TYPE_CHECKING:
     from store.store import Store
+
+
+LIVE_EVERY = 2.0  # seconds between reads of a shown list
 
 
 class ListSection(Vertical):
@@ -39,14 +44,15 @@ class ListSection(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self.spec.title, classes="section-title")
-        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_columns(*self.spec.columns)
         yield table
         yield Static(self.spec.empty, classes="section-empty")
 
     @property
-    def table(self) -> DataTable[str]:
-        return self.query_one(DataTable)
+    def table(self) -> DataTable[str | Text]:
+        table: DataTable[str | Text] = self.query_one(DataTable)
+        return table
 
     @property
     def has_no_rows(self) -> bool:
@@ -68,15 +74,59 @@ class ListSection(Vertical):
             message.update(f"The store cannot be read: {e}")
             self.set_class(True, "-empty", "-error")
             return
+        self.show_rows(rows)
+
+    def show_rows(self, rows: Sequence[Row]) -> None:
+        """Put `rows` in the table by key: changed cells are updated in place, so the cursor
+        stays on its row."""
+        message = self.query_one(".section-empty", Static)
         message.update(self.spec.empty)
         self.remove_class("-error")
         table = self.table
-        table.clear()
         needle = self.filter_text.lower()
-        for row in rows:
-            if not needle or any(needle in str(c).lower() for c in row):
-                table.add_row(*row, key=str(row[0]))
+        wanted = {
+            str(row[0]): row
+            for row in rows
+            if not needle or any(needle in str(c).lower() for c in row)
+        }
+        order = list(wanted)
+        selected = None
+        if table.row_count and table.cursor_row >= 0:
+            selected = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        current = [str(k.value) for k in table.rows]
+        if [k for k in current if k in wanted] != [k for k in order if k in current]:
+            table.clear()  # the order changed: rebuild, then put the cursor back
+            current = []
+        for key in current:
+            if key not in wanted:
+                table.remove_row(key)
+        columns = list(table.columns)
+        for key, row in wanted.items():
+            if key in table.rows:
+                for column, value in zip(columns, row, strict=False):
+                    if table.get_cell(key, column) != value:
+                        table.update_cell(key, column, value)
+            else:
+                table.add_row(*row, key=key)
+        if selected in wanted and table.get_row_index(selected) != table.cursor_row:
+            table.move_cursor(row=table.get_row_index(selected))
         self.set_class(not rows, "-empty")
+
+    def on_mount(self) -> None:
+        self.set_interval(LIVE_EVERY, self._live)
+
+    def _live(self) -> None:
+        """Read the rows in a thread while the section is shown: phases change without `r`."""
+        if not self.display or not self.is_on_screen or self.has_class("-error"):
+            return
+        self.run_worker(self._read_rows, thread=True, group="live-rows", exclusive=True)
+
+    def _read_rows(self) -> None:
+        try:
+            rows = self.spec.rows(self.store)
+        except StoreError:
+            return  # the next explicit reload says why
+        self.app.call_from_thread(self.show_rows, rows)
 
     def refresh_rows(self) -> None:
         """Show the rows again after the filter changed."""

@@ -49,7 +49,7 @@ def parse_labels(text: str) -> tuple[dict[str, str], str]:
 
 def parse_taints(text: str) -> tuple[list[dict[str, str]], str]:
     """KEY[=VALUE]:EFFECT, ..."""
-    taints = []
+    taints: list[dict[str, str]] = []
     for item in split_list(text):
         key_value, sep, effect = item.rpartition(":")
         if not sep or effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
@@ -115,7 +115,7 @@ class WizardStep(VerticalScroll):
 
     def _error_target(self, field_path: str) -> str:
         """The closest error line for a problem's field (spec.storage.nfs[1].x -> its entry)."""
-        candidates = {line.id for line in self.error_lines()}
+        candidates = {line.id for line in self.error_lines() if line.id}
         path = field_path
         while path:
             if error_id(path) in candidates:

@@ -114,8 +114,13 @@ class CniStep(WizardStep):
         self.query_one("#in-mode", Select).value = s.cni.calico.mode
         self.query_one("#in-family", Select).value = s.networking.ip_family
         self.set_class(s.networking.ip_family == "IPv4+IPv6", "-dual")
-        v4 = lambda nets: next((n for n in nets if ":" not in n), "")  # noqa: E731
-        v6 = lambda nets: next((n for n in nets if ":" in n), "")  # noqa: E731
+
+        def v4(nets: list[str]) -> str:
+            return next((n for n in nets if ":" not in n), "")
+
+        def v6(nets: list[str]) -> str:
+            return next((n for n in nets if ":" in n), "")
+
         self.set_value("spec.networking.services", v4(s.networking.services))
         self.set_value("spec.networking.pods", v4(s.networking.pods))
         self.set_value("services6", v6(s.networking.services) or IPV6_SERVICES_DEFAULT)
@@ -138,7 +143,7 @@ class CniStep(WizardStep):
         mode = self.query_one("#in-mode", Select).value
         s.cni.calico.mode = mode if isinstance(mode, str) else "Overlay-Vxlan-All"  # type: ignore[assignment]
         family = self.query_one("#in-family", Select).value
-        s.networking.ip_family = family if family in ("IPv4", "IPv4+IPv6") else "IPv4"  # type: ignore[assignment]
+        s.networking.ip_family = family if family in ("IPv4", "IPv4+IPv6") else "IPv4"
         services, pods = (
             [self.value("spec.networking.services")],
             [self.value("spec.networking.pods")],

@@ -88,6 +88,6 @@ class TaintsStep(WizardStep):
             if path.startswith("spec.masters") and taints == default:
                 entry.taints = None  # the default taint, as a spec that omits taints means
             else:
-                entry.taints = [Taint(**t) for t in taints]  # type: ignore[arg-type]
+                entry.taints = [Taint(**t) for t in taints]
             entry.labels = labels
         return problems

@@ -25,7 +25,7 @@ from store.documents.operation import Operation
 from store.store import Store
 from tests.cli import KCTUI, kctui
 from tests.conftest import FAULT_SCALE
-from tests.labkit import node_report, out, prepared, ssh
+from tests.labkit import kill_operation, node_report, out, prepared, ssh
 from tests.registry import lab_registry, push
 
 pytestmark = pytest.mark.lab
@@ -132,8 +132,8 @@ def test_creates_killed_at_a_step_resume_to_running(
         assert steps > 10, plan.stdout + plan.stderr
         at = 2 + (round_ * 5) % max(1, steps - 4)  # a different step each round
         proc, op = _create_until(data, spec, name, at)
-        proc.kill()
-        proc.wait()
+        kill_operation(data, op.id)  # the operation's own process, not the CLI following it
+        assert proc.wait(timeout=60) == 1
         tally["SIGKILLs of creates, backups and restores"] += 1
         assert _phase(data, name) == "Installing"
         retried = kctui(data, "operation", "retry", op.id)

@@ -27,7 +27,7 @@ from store.secrets import Secret
 from store.settings import load_settings
 from store.store import Store
 from tests.cli import KCTUI, kctui
-from tests.labkit import ETCDCTL, node_report, out, prepared, ssh
+from tests.labkit import ETCDCTL, kill_operation, node_report, out, prepared, ssh
 from tests.s3server import ACCESS_KEY, SECRET_KEY, moto_server
 
 pytestmark = pytest.mark.lab
@@ -439,8 +439,8 @@ def test_a_backup_cut_off_mid_way_ends_in_error_and_leaves_no_object(
             cut = [b for b in listed if b["name"].startswith("gamma-cut-")]
         assert cut and cut[0]["state"] == "creating"
         time.sleep(1)  # in the middle of the (slowed) snapshot
-        proc.kill()
-        proc.wait()
+        kill_operation(data, cut[0]["operation"])  # the operation's own process
+        proc.wait(timeout=30)
         shown = json.loads(kctui(data, "backup", "show", cut[0]["name"], "--json").stdout)
         assert shown["state"] == "error"
         assert "the kctui process running it stopped" in shown["error"]
@@ -529,8 +529,8 @@ def test_a_restore_killed_mid_way_resumes_to_running_with_the_data_back(
         else:
             pytest.fail(f"the restore never reached its restore step: {op}")
         time.sleep(1)  # inside the (slowed) etcdctl snapshot restore
-        proc.kill()
-        proc.wait()
+        kill_operation(data, op.id)  # the operation's own process
+        proc.wait(timeout=30)
         tally["SIGKILLs of creates, backups and restores"] += 1
         store.close()
         assert op is not None
