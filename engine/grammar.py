@@ -140,3 +140,41 @@ def label_value(value: str) -> str:
     if LABEL_VALUE_RE.match(value):
         return ""
     return f"{value!r} is not a valid Kubernetes label value (at most 63 letters, digits, - _ .)"
+
+
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def split_list(text: str) -> list[str]:
+    """Items typed as one line: separated by ',' or ';', blanks dropped."""
+    return [x.strip() for x in text.replace(";", ",").split(",") if x.strip()]
+
+
+def parse_labels(items: list[str]) -> tuple[dict[str, str], str]:
+    """KEY=VALUE items as labels; the first problem, naming its item, or ""."""
+    labels: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep:
+            return labels, f"label {item!r}: use KEY=VALUE"
+        problem = label_key(key) or label_value(value)
+        if problem:
+            return labels, f"label {problem}"
+        labels[key] = value
+    return labels, ""
+
+
+def parse_taints(items: list[str]) -> tuple[list[dict[str, str]], str]:
+    """KEY[=VALUE]:EFFECT items as taints; the first problem, naming its item, or ""."""
+    taints: list[dict[str, str]] = []
+    for item in items:
+        key_value, sep, effect = item.rpartition(":")
+        if not sep or effect not in TAINT_EFFECTS:
+            return taints, f"taint {item!r}: use KEY[=VALUE]:{'|'.join(TAINT_EFFECTS)}"
+        key, _, value = key_value.partition("=")
+        problem = label_key(key) or (label_value(value) if value else "")
+        if problem:
+            return taints, f"taint {problem}"
+        taints.append({"key": key, "value": value, "effect": effect})
+    return taints, ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from engine import grammar
+from engine.errors import RefusedError
 from store.documents.registry import Registry
 from store.store import Store
 
@@ -27,3 +28,12 @@ def problems(registry: Registry, store: Store) -> list[str]:
     if registry.username and not registry.password:
         found.append("password: a user needs its password")
     return found
+
+
+def delete(store: Store, name: str) -> None:
+    """Delete a registry no cluster uses."""
+    store.registries.get(name)
+    users = [c.name for c in store.clusters.list() if c.spec.image_registry == name]
+    if users:
+        raise RefusedError(f"registry {name} is used by cluster(s) {', '.join(users)}")
+    store.registries.delete(name)

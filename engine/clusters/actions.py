@@ -9,14 +9,15 @@ from pathlib import Path
 import yaml
 
 from engine.execution.actions import Actions, Context
+from store.store import Store
 
 
 async def save_kubeconfig(ctx: Context) -> int:
     """The admin kubeconfig, reachable from the jump host, at <data-dir>/kubeconfigs/<c>.conf."""
     cluster = str(ctx.step.args["cluster"])
-    directory = ctx.store.kubeconfigs_dir
-    downloaded = directory / f".{cluster}.download"
-    target = directory / f"{cluster}.conf"
+    target = kubeconfig_path(ctx.store, cluster)
+    directory = target.parent
+    downloaded = kubeconfig_download(ctx.store, cluster)
 
     def write() -> None:
         config = yaml.safe_load(downloaded.read_text())
@@ -34,8 +35,14 @@ async def save_kubeconfig(ctx: Context) -> int:
     return 0
 
 
-def kubeconfig_path(directory: Path, cluster: str) -> Path:
-    return directory / f"{cluster}.conf"
+def kubeconfig_download(store: Store, cluster: str) -> Path:
+    """Where the create's fetch step puts admin.conf before save-kubeconfig makes it ours."""
+    return store.kubeconfigs_dir / f".{cluster}.download"
+
+
+def kubeconfig_path(store: Store, cluster: str) -> Path:
+    """Where the admin kubeconfig of `cluster` is kept on the jump host."""
+    return store.kubeconfigs_dir / f"{cluster}.conf"
 
 
 async def free_nodes(ctx: Context) -> int:
@@ -43,7 +50,7 @@ async def free_nodes(ctx: Context) -> int:
     for node in ctx.store.nodes.list(lambda n: n.cluster == cluster):
         ctx.store.nodes.update(node.name, lambda n: setattr(n, "cluster", ""))
         ctx.emit("out", f"{node.name} is free")
-    (ctx.store.kubeconfigs_dir / f"{cluster}.conf").unlink(missing_ok=True)
+    kubeconfig_path(ctx.store, cluster).unlink(missing_ok=True)
     return 0
 
 

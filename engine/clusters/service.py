@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from engine.backups.schedules import ScheduleService
 from engine.catalog.packages import resolve
-from engine.clusters.actions import ACTIONS
+from engine.clusters.actions import ACTIONS, kubeconfig_path
 from engine.clusters.plan.create import address, plan_create
 from engine.clusters.plan.delete import plan_delete
 from engine.clusters.validate import Problem, SpecError, validate
@@ -100,7 +100,7 @@ class ClusterService:
             if phase == ClusterPhase.RUNNING:
                 c.status.kubernetes_version = c.spec.kubernetes_version
                 c.status.installed_at = c.status.installed_at or datetime.now(UTC)
-                c.status.kubeconfig = str(self.store.kubeconfigs_dir / f"{c.name}.conf")
+                c.status.kubeconfig = str(kubeconfig_path(self.store, c.name))
 
         self.store.clusters.update(name, change)
 

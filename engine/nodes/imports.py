@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from engine import grammar
 from engine.nodes.service import NodeError, default_name, validate
 from store.documents.node import Node
 
@@ -38,15 +39,9 @@ class ImportError_(NodeError):
 def _labels(value: Any, where: str) -> dict[str, str]:
     if isinstance(value, dict):
         return {str(k): str(v) for k, v in value.items()}
-    labels = {}
-    for item in str(value or "").replace(";", ",").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        if "=" not in item:
-            raise ImportError_(f"{where}: label {item!r} must be KEY=VALUE")
-        k, v = item.split("=", 1)
-        labels[k.strip()] = v.strip()
+    labels, problem = grammar.parse_labels(grammar.split_list(str(value or "")))
+    if problem:
+        raise ImportError_(f"{where}: {problem}")
     return labels
 
 

@@ -90,29 +90,13 @@ def _errors(fn: Any) -> Any:
 
 
 def load_spec(path: Path) -> Any:
-    import yaml
-    from pydantic import ValidationError
-
-    from engine.clusters.validate import Problem, SpecError
-    from store.documents.base import field_errors
-    from store.documents.cluster import Cluster
+    from engine.clusters.spec_file import parse
 
     try:
         text = sys.stdin.read() if str(path) == "-" else path.read_text()
     except UnicodeDecodeError:
         raise CliError(f"{path}: not a text file; give a kctui/v1 Cluster YAML spec") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise CliError(f"{path}: not valid YAML: {e}") from None
-    except RecursionError:
-        raise CliError(f"{path}: nested too deep to be a cluster spec") from None
-    if not isinstance(raw, dict):
-        raise CliError(f"{path}: a spec is a YAML mapping (apiVersion, kind, metadata, spec)")
-    try:
-        return Cluster.model_validate(raw)
-    except ValidationError as e:
-        raise SpecError([Problem(f or "spec", m) for f, m in field_errors(e)]) from None
+    return parse(text, str(path))
 
 
 def _service(ctx: Context) -> Any:
@@ -183,9 +167,8 @@ def _with_template(ctx: Context, cluster: Any, name: str) -> Any:
 
 
 def _print_defaults() -> int:
-    import yaml
-
     from engine.catalog import catalog
+    from engine.clusters.spec_file import export_yaml
     from store.documents.cluster import Cluster, MasterNode, NFSStorage, WorkerNode
 
     cluster = Cluster(metadata={"name": "demo"})
@@ -199,18 +182,8 @@ def _print_defaults() -> int:
     from engine.catalog.packages import resolve
 
     cluster.spec = resolve(cluster.spec)
-    data = cluster.model_dump(
-        mode="json", by_alias=True, include={"api_version", "kind", "metadata", "spec"}
-    )
-    print(yaml.safe_dump(data, sort_keys=False), end="")
+    print(export_yaml(cluster), end="")
     return 0
-
-
-def _export(cluster: Any) -> dict[str, Any]:
-    data: dict[str, Any] = cluster.model_dump(
-        mode="json", by_alias=True, include={"api_version", "kind", "metadata", "spec"}
-    )
-    return data
 
 
 @_errors
@@ -274,7 +247,9 @@ def run_retry(ctx: Context, args: argparse.Namespace) -> int:
 @_errors
 def run_kubeconfig(ctx: Context, args: argparse.Namespace) -> int:
     ctx.store.clusters.get(args.name)
-    path = ctx.store.kubeconfigs_dir / f"{args.name}.conf"
+    from engine.clusters.actions import kubeconfig_path
+
+    path = kubeconfig_path(ctx.store, args.name)
     if not path.exists():
         raise CliError(
             f"{args.name} has no kubeconfig yet (it is written when the create succeeds)"
@@ -285,9 +260,9 @@ def run_kubeconfig(ctx: Context, args: argparse.Namespace) -> int:
 
 @_errors
 def run_export(ctx: Context, args: argparse.Namespace) -> int:
-    import yaml
+    from engine.clusters.spec_file import export_yaml
 
-    print(yaml.safe_dump(_export(ctx.store.clusters.get(args.name)), sort_keys=False), end="")
+    print(export_yaml(ctx.store.clusters.get(args.name)), end="")
     return 0
 
 

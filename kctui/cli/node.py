@@ -117,12 +117,11 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
 
     wanted = [args.password_stdin, args.key_passphrase_stdin, args.sudo_password_stdin]
     secrets = iter(_stdin_lines(sum(wanted)))
-    labels = {}
-    for item in args.label:
-        if "=" not in item:
-            raise CliError(f"--label {item!r}: use KEY=VALUE")
-        k, v = item.split("=", 1)
-        labels[k] = v
+    from engine import grammar
+
+    labels, problem = grammar.parse_labels(args.label)
+    if problem:
+        raise CliError(f"--{problem}")
     node = Node(
         name=args.name or default_name(args.address),
         address=args.address,

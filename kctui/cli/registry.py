@@ -95,9 +95,8 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
 def run_delete(ctx: Context, args: argparse.Namespace) -> int:
     if not args.yes:
         raise CliError(f"deleting registry {args.name} needs --yes")
-    users = [c.name for c in ctx.store.clusters.list() if c.spec.image_registry == args.name]
-    if users:
-        raise CliError(f"registry {args.name} is used by cluster(s) {', '.join(users)}")
-    ctx.store.registries.delete(args.name)
+    from engine.catalog import registries
+
+    registries.delete(ctx.store, args.name)
     print(f"deleted registry {args.name}")
     return 0

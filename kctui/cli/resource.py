@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -33,25 +32,10 @@ def register(sub: Any) -> None:
 
 
 def push(ctx: Context, path: Path) -> Any:
-    from engine.catalog.resource_package import PackageError, read
+    from engine.catalog import resources
 
-    try:
-        pkg = read(path)
-    except PackageError as e:
-        raise CliError(f"{e}; nothing was stored") from None
-    if ctx.store.resources.exists(pkg.id):
-        existing = ctx.store.resources.get(pkg.id)
-        if existing.sha256 == pkg.sha256:
-            return existing
-        raise CliError(
-            f"{pkg.id} is already pushed with other content; delete it first: kctui resource delete {pkg.id} --yes"
-        )
-    directory = ctx.store.resources_dir
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    partial = directory / f".{pkg.archive}.partial"
-    shutil.copyfile(path, partial)
-    partial.replace(directory / pkg.archive)
-    return ctx.store.resources.add(pkg)
+    pkg, _ = resources.push(ctx.store, path)
+    return pkg
 
 
 def run_push(ctx: Context, args: argparse.Namespace) -> int:
@@ -88,8 +72,8 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
 def run_delete(ctx: Context, args: argparse.Namespace) -> int:
     if not args.yes:
         raise CliError(f"deleting {args.name} needs --yes")
-    pkg = ctx.store.resources.get(args.name)
-    ctx.store.resources.delete(pkg.id)
-    (ctx.store.resources_dir / pkg.archive).unlink(missing_ok=True)
+    from engine.catalog import resources
+
+    pkg = resources.delete(ctx.store, args.name)
     print(f"deleted {pkg.id}")
     return 0

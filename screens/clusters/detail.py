@@ -240,7 +240,7 @@ class ClusterDetailScreen(BackupTabs):
         self.app.push_screen(NameScreen("Template name:"), named)
 
     def action_export(self) -> None:
-        from screens.wizard.confirm import export_yaml
+        from engine.clusters.spec_file import export_yaml
 
         cluster = self.store.clusters.get(self.cluster_name)
         target = self.store.data_dir / "exports" / f"{cluster.name}.yaml"
@@ -249,7 +249,9 @@ class ClusterDetailScreen(BackupTabs):
         self.notify(f"Spec written to {target}", timeout=5)
 
     def action_kubeconfig(self) -> None:
-        path = self.store.kubeconfigs_dir / f"{self.cluster_name}.conf"
+        from engine.clusters.actions import kubeconfig_path
+
+        path = kubeconfig_path(self.store, self.cluster_name)
         self.notify(
             str(path)
             if path.exists()

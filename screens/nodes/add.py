@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from engine import grammar
 from engine.nodes.service import NodeError, NodeService, default_name, validate
 from screens.dialogs import HostKeyScreen
 from store.documents.node import Node
@@ -94,13 +95,9 @@ class AddNodeScreen(ModalScreen[str | None]):
                     raise ValueError
             except ValueError:
                 errors["port"] = "port: a number from 1 to 65535"
-        labels: dict[str, str] = {}
-        for item in filter(None, (x.strip() for x in self._value("labels").split(","))):
-            if "=" not in item:
-                errors["labels"] = f"label {item!r}: use KEY=VALUE"
-                continue
-            k, v = item.split("=", 1)
-            labels[k.strip()] = v.strip()
+        labels, problem = grammar.parse_labels(grammar.split_list(self._value("labels")))
+        if problem:
+            errors["labels"] = problem
         secrets = {
             f: self.query_one(f"#{f}", Input).value for f in ("password", "passphrase", "sudo")
         }

@@ -116,10 +116,13 @@ class RegistriesSection(_Deletable):
         self.app.push_screen(TextScreen(f"Registry {key}", yaml.safe_dump(data, sort_keys=False)))
 
     def delete_item(self, key: str) -> str:
-        users = [c.name for c in self.store.clusters.list() if c.spec.image_registry == key]
-        if users:
-            return f"registry {key} is used by cluster(s) {', '.join(users)}"
-        self.store.registries.delete(key)
+        from engine.catalog import registries
+        from engine.errors import RefusedError
+
+        try:
+            registries.delete(self.store, key)
+        except RefusedError as e:
+            return str(e)
         return ""
 
 
@@ -143,7 +146,7 @@ class ResourcesSection(_Deletable):
         self.app.push_screen(TextScreen(f"Package {key}", "\n".join(lines), lexer="text"))
 
     def delete_item(self, key: str) -> str:
-        pkg = self.store.resources.get(key)
-        self.store.resources.delete(key)
-        (self.store.resources_dir / pkg.archive).unlink(missing_ok=True)
+        from engine.catalog import resources
+
+        resources.delete(self.store, key)
         return ""

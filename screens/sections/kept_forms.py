@@ -152,28 +152,19 @@ class PushScreen(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="push", exit_on_error=False)
     def push(self, path: Path) -> None:
-        from engine.catalog.resource_package import PackageError, read
+        from engine.catalog import resources
+        from engine.errors import RefusedError
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(self.Progress(done, total))
 
         try:
-            pkg = read(path)
-        except PackageError as e:
-            self.post_message(self.Finished("", f"{e}; nothing was stored"))
+            pkg, already = resources.push(self.store, path, progress)
+        except (RefusedError, OSError) as e:
+            self.post_message(self.Finished("", str(e)))
             return
-        if self.store.resources.exists(pkg.id):
-            self.post_message(self.Finished("", f"{pkg.id} is already pushed"))
-            return
-        directory = self.store.resources_dir
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial = directory / f".{pkg.archive}.partial"
-        total = path.stat().st_size
-        done = 0
-        with open(path, "rb") as src, open(partial, "wb") as dst:
-            while chunk := src.read(1 << 20):
-                dst.write(chunk)
-                done += len(chunk)
-                self.post_message(self.Progress(done, total))
-        partial.replace(directory / pkg.archive)
-        self.store.resources.add(pkg)
+        if already:
+            self.notify(f"{pkg.id} was already pushed with the same content", timeout=4)
         self.post_message(self.Finished(pkg.id, ""))
 
     def on_push_screen_progress(self, message: Progress) -> None:

@@ -33,32 +33,6 @@ def input_id(field_path: str) -> str:
     return "in-" + field_path.replace(".", "-")
 
 
-def split_list(text: str) -> list[str]:
-    return [x.strip() for x in text.replace(";", ",").split(",") if x.strip()]
-
-
-def parse_labels(text: str) -> tuple[dict[str, str], str]:
-    labels: dict[str, str] = {}
-    for item in split_list(text):
-        if "=" not in item:
-            return labels, f"label {item!r}: use KEY=VALUE"
-        k, v = item.split("=", 1)
-        labels[k.strip()] = v.strip()
-    return labels, ""
-
-
-def parse_taints(text: str) -> tuple[list[dict[str, str]], str]:
-    """KEY[=VALUE]:EFFECT, ..."""
-    taints: list[dict[str, str]] = []
-    for item in split_list(text):
-        key_value, sep, effect = item.rpartition(":")
-        if not sep or effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
-            return taints, f"taint {item!r}: use KEY[=VALUE]:NoSchedule|PreferNoSchedule|NoExecute"
-        key, _, value = key_value.partition("=")
-        taints.append({"key": key, "value": value, "effect": effect})
-    return taints, ""
-
-
 def format_taints(taints: list[Any]) -> str:
     return ", ".join(
         f"{t.key}={t.value}:{t.effect}" if t.value else f"{t.key}:{t.effect}" for t in taints

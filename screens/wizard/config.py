@@ -8,8 +8,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Select, Switch
 
+from engine import grammar
 from engine.catalog import catalog
-from screens.wizard.base import WizardStep, field, split_list
+from screens.wizard.base import WizardStep, field
 
 if TYPE_CHECKING:
     from engine.clusters.validate import Problem
@@ -174,14 +175,14 @@ class ConfigStep(WizardStep):
         if not root or (runtime != previous_type and root == f"/var/lib/{previous_type}"):
             root = f"/var/lib/{runtime}"
         s.container_runtime.root_dir = root
-        s.container_runtime.registry_mirrors = split_list(
+        s.container_runtime.registry_mirrors = grammar.split_list(
             self.value("spec.containerRuntime.registryMirrors")
         )
-        s.container_runtime.insecure_registries = split_list(
+        s.container_runtime.insecure_registries = grammar.split_list(
             self.value("spec.containerRuntime.insecureRegistries")
         )
         s.etcd.data_dir = self.value("spec.etcd.dataDir")
-        s.cert_sans = split_list(self.value("spec.certSANs"))
+        s.cert_sans = grammar.split_list(self.value("spec.certSANs"))
         s.networking.dns_domain = self.value("spec.networking.dnsDomain")
         s.networking.worker_node_vip = self.value("spec.networking.workerNodeVip")
         s.networking.external_ip = self.value("spec.networking.externalIP")

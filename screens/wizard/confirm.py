@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import yaml
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from engine.clusters import spec_file
 from screens.wizard.base import WizardStep
 
 if TYPE_CHECKING:
@@ -49,13 +49,6 @@ def summary(cluster: Cluster) -> Text:
     return Text.from_markup("\n".join(lines))
 
 
-def export_yaml(cluster: Cluster) -> str:
-    data = cluster.model_dump(
-        mode="json", by_alias=True, include={"api_version", "kind", "metadata", "spec"}
-    )
-    return yaml.safe_dump(data, sort_keys=False)
-
-
 class ConfirmStep(WizardStep):
     TITLE = "Confirm"
     OWNS = ("metadata", "spec")
@@ -79,7 +72,7 @@ class ConfirmStep(WizardStep):
 
         self.query_one("#confirm-summary", Static).update(summary(cluster))
         self.query_one("#confirm-yaml", Static).update(
-            Syntax(export_yaml(cluster), "yaml", theme="ansi_dark")
+            Syntax(spec_file.export_yaml(cluster), "yaml", theme="ansi_dark")
         )
         try:
             op = ClusterService(self.store, Settings()).plan(cluster)

@@ -12,8 +12,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Select, Static
 
+from engine import grammar
 from screens.tables import selected_key
-from screens.wizard.base import WizardStep, error_id, field, split_list
+from screens.wizard.base import WizardStep, error_id, field
 
 if TYPE_CHECKING:
     from engine.clusters.validate import Problem
@@ -129,7 +130,7 @@ class StorageStep(WizardStep):
                         "reclaimPolicy": values["reclaimPolicy"] or "Delete",
                         "archiveOnDelete": values["archiveOnDelete"].lower()
                         in ("yes", "true", "y"),
-                        "mountOptions": split_list(values["mountOptions"]),
+                        "mountOptions": grammar.split_list(values["mountOptions"]),
                         "replicas": int(values["replicas"]) if values["replicas"].isdigit() else 1,
                     }
                 )
@@ -142,7 +143,7 @@ class StorageStep(WizardStep):
             if values:
                 self.ceph.append(
                     {
-                        "monitors": split_list(values["monitors"]),
+                        "monitors": grammar.split_list(values["monitors"]),
                         "clusterID": values["clusterID"],
                         "pool": values["pool"] or "rbd",
                         "user": values["user"] or "admin",

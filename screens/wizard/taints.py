@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input, Label, Static
 
+from engine import grammar
 from engine.clusters.plan.kubeadm import control_plane_taint_key
-from screens.wizard.base import WizardStep, error_id, format_taints, parse_labels, parse_taints
+from screens.wizard.base import WizardStep, error_id, format_taints
 
 if TYPE_CHECKING:
     from engine.clusters.validate import Problem
@@ -68,8 +69,8 @@ class TaintsStep(WizardStep):
                 labels_text = self.query_one(f"#labels-{node}", Input).value
             except Exception:
                 continue
-            taints, taint_error = parse_taints(taints_text)
-            labels, label_error = parse_labels(labels_text)
+            taints, taint_error = grammar.parse_taints(grammar.split_list(taints_text))
+            labels, label_error = grammar.parse_labels(grammar.split_list(labels_text))
             for error in (taint_error, label_error):
                 if error:
                     problems.append(Problem(path, error))

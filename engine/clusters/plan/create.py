@@ -12,6 +12,7 @@ import yaml
 
 from engine.catalog import catalog
 from engine.catalog.packages import needed_packages
+from engine.clusters.actions import kubeconfig_download
 from engine.clusters.plan import addons, kubeadm, runtime
 from engine.clusters.plan.kubeadm import CONTROL_PLANE_HOST
 from store.documents.cluster import Cluster
@@ -546,7 +547,7 @@ def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
             files=[
                 FileSpec(
                     source="/etc/kubernetes/admin.conf",
-                    dest=str(store.kubeconfigs_dir / f".{cluster.name}.download"),
+                    dest=str(kubeconfig_download(store, cluster.name)),
                 )
             ],
         )
