@@ -85,7 +85,7 @@ def test_every_bad_line_is_named_and_nothing_is_returned(tmp_path: Path) -> None
     assert "line 3: name 'Bad_Name'" in text
     assert "line 4: address is required" in text
     assert "line 5: name 'ok' appears twice" in text
-    assert "line 6: label 'novalue' must be KEY=VALUE" in text
+    assert "line 6: label 'novalue': use KEY=VALUE" in text
 
 
 def test_yaml_problems_carry_line_numbers(tmp_path: Path) -> None:
