@@ -12,13 +12,14 @@ import assets
 from screens.commands import NavigationProvider
 from screens.help import HelpScreen, key_rows
 from screens.main import MainScreen
+from screens.workers import ReportsFailedWorkers
 
 if TYPE_CHECKING:
     from store.settings import Settings
     from store.store import Store
 
 
-class KctuiApp(App[None]):
+class KctuiApp(ReportsFailedWorkers, App[None]):
     TITLE = "kctui"
     CSS_PATH = str(assets.path("kctui.tcss"))
     COMMANDS = App.COMMANDS | {NavigationProvider}

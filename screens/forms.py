@@ -7,8 +7,10 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from screens.workers import ReportsFailedWorkers
 
-class FormScreen(ModalScreen[bool]):
+
+class FormScreen(ReportsFailedWorkers, ModalScreen[bool]):
     DEFAULT_CSS = """
     FormScreen { align: center middle; }
     FormScreen > VerticalScroll { width: 76; max-width: 100%; height: 90%; border: round $accent;

@@ -47,6 +47,8 @@ class BackupTabs(Screen[None]):
     cluster_name: str
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.store.clusters.exists(self.cluster_name):
+            return False  # deleted under this screen: nothing here acts on it any more
         for tab, actions in TAB_ACTIONS.items():
             if action in actions:
                 return self.query_one("#tabs", TabbedContent).active == tab

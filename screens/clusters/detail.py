@@ -18,7 +18,7 @@ from screens.clusters.backups import BACKUP_COLUMNS, SCHEDULE_COLUMNS, BackupTab
 from screens.operations import confirm_cancel, start_operation
 
 if TYPE_CHECKING:
-    from store.documents.cluster import MasterNode, WorkerNode
+    from store.documents.cluster import Cluster, MasterNode, WorkerNode
     from store.settings import Settings
     from store.store import Store
 
@@ -121,11 +121,19 @@ class ClusterDetailScreen(BackupTabs):
         self.reload()
         self.set_interval(1.0, self.reload)
 
+    def _cluster(self) -> Cluster | None:
+        """The cluster, or None after going back to the list when it was deleted meanwhile."""
+        cluster = self.store.clusters.find(self.cluster_name)
+        if cluster is None and self.is_current:
+            self.notify(f"Cluster {self.cluster_name} no longer exists", timeout=5)
+            self.app.pop_screen()
+        return cluster
+
     def reload(self) -> None:
         from screens.wizard.base import format_taints
         from screens.wizard.confirm import summary
 
-        cluster = self.store.clusters.find(self.cluster_name)
+        cluster = self._cluster()
         if cluster is None:
             return
         self.sub_title = cluster.name
@@ -218,10 +226,15 @@ class ClusterDetailScreen(BackupTabs):
         self.app.push_screen(OperationLogScreen(self.store, op.id))
 
     def action_save_template(self) -> None:
+        from pydantic import ValidationError
+
         from screens.wizard.screen import NameScreen
         from store.documents.template import Template
+        from store.errors import StoreError
 
-        cluster = self.store.clusters.get(self.cluster_name)
+        cluster = self._cluster()
+        if cluster is None:
+            return
 
         def named(name: str | None) -> None:
             if not name:
@@ -232,7 +245,7 @@ class ClusterDetailScreen(BackupTabs):
                 self.store.templates.add(
                     Template(name=name, cluster=spec, description=f"from cluster {cluster.name}")
                 )
-            except Exception as e:
+            except (StoreError, ValidationError) as e:
                 self.notify(str(e), severity="error")
                 return
             self.notify(f"Template {name} saved", timeout=3)
@@ -242,7 +255,9 @@ class ClusterDetailScreen(BackupTabs):
     def action_export(self) -> None:
         from engine.clusters.spec_file import export_yaml
 
-        cluster = self.store.clusters.get(self.cluster_name)
+        cluster = self._cluster()
+        if cluster is None:
+            return
         target = self.store.data_dir / "exports" / f"{cluster.name}.yaml"
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         target.write_text(export_yaml(cluster))
@@ -264,7 +279,9 @@ class ClusterDetailScreen(BackupTabs):
 
         from engine.ssh.terminal import ssh_argv
 
-        cluster = self.store.clusters.get(self.cluster_name)
+        cluster = self._cluster()
+        if cluster is None:
+            return
         masters = [self.store.nodes.get(m.node) for m in cluster.spec.masters]
         node = next((n for n in masters if n.status.value == "online"), masters[0])
         argv = ssh_argv(node, self.store.known_hosts)

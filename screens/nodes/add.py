@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 from engine import grammar
 from engine.nodes.service import NodeError, NodeService, default_name, validate
 from screens.dialogs import HostKeyScreen
+from screens.workers import ReportsFailedWorkers
 from store.documents.node import Node
 from store.settings import Settings
 from store.store import Store
@@ -37,7 +38,7 @@ FIELDS = (
 )
 
 
-class AddNodeScreen(ModalScreen[str | None]):
+class AddNodeScreen(ReportsFailedWorkers, ModalScreen[str | None]):
     DEFAULT_CSS = """
     AddNodeScreen { align: center middle; }
     AddNodeScreen > VerticalScroll { width: 78; max-width: 100%; height: 90%;

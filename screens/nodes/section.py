@@ -128,12 +128,15 @@ class NodesSection(ListSection):
         service = NodeService(self.store, self.settings())
         limit = asyncio.Semaphore(self.settings().ssh.max_parallel)
 
+        from engine.nodes.service import NodeError
+        from store.errors import StoreError
+
         async def one(name: str) -> None:
             async with limit:
                 try:
                     node = await service.probe_one(name)
-                except Exception:
-                    return
+                except (NodeError, StoreError):
+                    return  # removed or unreachable meanwhile: its row says so on reload
             self.post_message(self.Probed(node))
 
         await asyncio.gather(*(one(n) for n in names))

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
 
 from screens.forms import FormScreen
+from screens.workers import ReportsFailedWorkers
 
 if TYPE_CHECKING:
     from store.store import Store
@@ -110,7 +111,7 @@ class RegistryForm(FormScreen):
         self.dismiss(True)
 
 
-class PushScreen(ModalScreen[str | None]):
+class PushScreen(ReportsFailedWorkers, ModalScreen[str | None]):
     """Push a package from a file path: verified, then copied, with a progress bar."""
 
     DEFAULT_CSS = """

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from screens.sections.specs import Row, SectionSpec
+from screens.workers import ReportsFailedWorkers
 from store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 LIVE_EVERY = 2.0  # seconds between reads of a shown list
 
 
-class ListSection(Vertical):
+class ListSection(ReportsFailedWorkers, Vertical):
     DEFAULT_CSS = """
     ListSection > .section-empty { display: none; padding: 1 2; color: $text-muted; }
     ListSection.-empty > .section-empty { display: block; }

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Select, Switch
+from textual.widgets.select import InvalidSelectValueError
 
 from engine import grammar
 from engine.catalog import catalog
@@ -202,5 +203,5 @@ def _select(step: WizardStep, selector: str, value: str) -> None:
             select.value = value
         else:
             select.clear()
-    except Exception:
-        pass
+    except InvalidSelectValueError:
+        pass  # a value the catalog no longer offers: the field stays empty, and says so

@@ -207,7 +207,10 @@ class WizardScreen(Screen[str | None]):
         )
 
     def action_save_template(self) -> None:
+        from pydantic import ValidationError
+
         from store.documents.template import Template
+        from store.errors import StoreError
 
         def named(name: str | None) -> None:
             if not name:
@@ -220,7 +223,7 @@ class WizardScreen(Screen[str | None]):
                         name=name, cluster=spec, description=f"from the wizard ({self.draft.name})"
                     )
                 )
-            except Exception as e:
+            except (StoreError, ValidationError) as e:
                 self.notify(str(e), severity="error")
                 return
             self.notify(f"Template {name} saved", timeout=3)

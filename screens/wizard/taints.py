@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
 
 from engine import grammar
@@ -67,7 +68,7 @@ class TaintsStep(WizardStep):
             try:
                 taints_text = self.query_one(f"#taints-{node}", Input).value
                 labels_text = self.query_one(f"#labels-{node}", Input).value
-            except Exception:
+            except NoMatches:  # a node added after the step was built
                 continue
             taints, taint_error = grammar.parse_taints(grammar.split_list(taints_text))
             labels, label_error = grammar.parse_labels(grammar.split_list(labels_text))
