@@ -6,7 +6,6 @@ Each line is "<UTC time> <out|err> <text>". Logs are append-only and never go in
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -46,14 +45,6 @@ class LogWriter:
     def close(self) -> None:
         if self._f is not None:
             self._f.close()
-
-
-def read_lines(path: Path) -> Iterator[str]:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            yield from (line.rstrip("\n") for line in f)
-    except FileNotFoundError:
-        return
 
 
 def node_logs(op_dir: Path) -> list[tuple[str, str, Path]]:

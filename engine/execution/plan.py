@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from engine.execution.redact import MASK
 from store.documents.operation import Operation, Step
@@ -23,12 +22,6 @@ def _target(step: Step) -> str:
 def _env(step: Step) -> list[str]:
     shown = {**step.env, **dict.fromkeys(step.secrets, MASK)}
     return [f"export {k}={v}" for k, v in shown.items()]
-
-
-def step_dict(step: Step) -> dict[str, Any]:
-    data = step.model_dump(mode="json", by_alias=True, exclude={"tasks", "status"})
-    data["secrets"] = dict.fromkeys(step.secrets, MASK)
-    return data
 
 
 def render(op: Operation, store: Store | None = None) -> str:

@@ -132,8 +132,3 @@ def explain(node_name: str, address: str, client: PinnedClient, pinned: list[Any
         f"reinstalled, re-trust it with: kctui node trust {node_name}",
         seen,
     )
-
-
-def ensure_private(path: Path) -> None:
-    if path.exists():
-        os.chmod(path, 0o600)

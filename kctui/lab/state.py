@@ -119,9 +119,3 @@ def names_for(lab: str, index: int) -> tuple[str, str, str]:
 
 def bridge_for(lab: str) -> str:
     return f"kb{short_id(lab)}"
-
-
-def all_labs() -> list[str]:
-    if not LAB_ROOT.is_dir():
-        return []
-    return sorted(p.name for p in LAB_ROOT.iterdir() if (p / "lab.json").exists())

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from store.documents.base import Document, Model, utcnow
 from store.secrets import Secret
@@ -80,9 +80,16 @@ class Step(Model):
     rescue: bool = False
     concurrency: Literal["all", "one", "batch"] = "all"
     batch_size: int = Field(default=0, ge=0)
-    captures: list[str] = Field(default_factory=list)  # output names this step sets
     status: TaskStatus = TaskStatus.PENDING
     tasks: list[NodeTask] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_dropped_fields(cls, data: Any) -> Any:
+        # operation files kept from before `captures` was dropped still load
+        if isinstance(data, dict) and "captures" in data:
+            return {k: v for k, v in data.items() if k != "captures"}
+        return data
 
 
 def new_operation_id() -> str:
