@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from engine.backups.schedules import ScheduleService
 from engine.catalog.packages import resolve
 from engine.clusters.actions import ACTIONS, kubeconfig_path
-from engine.clusters.plan.create import address, plan_create
+from engine.clusters.plan.context import address
+from engine.clusters.plan.create import plan_create
 from engine.clusters.plan.delete import plan_delete
 from engine.clusters.validate import Problem, SpecError, validate
 from engine.execution.detached import run_detached

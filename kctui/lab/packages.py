@@ -19,7 +19,7 @@ from pathlib import Path
 import assets
 from engine.catalog import catalog, resource_package
 from engine.catalog.packages import CEPH_CSI_VERSION
-from engine.clusters.plan.create import LB_IMAGE
+from engine.clusters.plan.context import LB_IMAGE
 from kctui.lab.system import SYSTEM_PYTHON
 
 SIM_SOURCE = assets.path("lab/sim")

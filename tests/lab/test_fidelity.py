@@ -13,7 +13,9 @@ import yaml
 
 from engine.catalog import catalog
 from engine.clusters.plan import addons, kubeadm, runtime
-from engine.clusters.plan.create import HEALTH, LB_CONFIG, haproxy_config, lb_pod
+from engine.clusters.plan.context import LB_CONFIG
+from engine.clusters.plan.control_plane import haproxy_config, lb_pod
+from engine.clusters.plan.create import HEALTH
 from engine.execution.merge import merge_toml
 from kctui.lab.state import Lab
 from store.documents.cluster import ClusterSpec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from engine.clusters.plan.create import CONFIG_DIR, LB_CONFIG
+from engine.clusters.plan.context import CONFIG_DIR, LB_CONFIG
 from engine.clusters.plan.kubeadm import CONTROL_PLANE_HOST
 from store.documents.cluster import Cluster
 from store.documents.operation import Operation, Step
