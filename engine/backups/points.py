@@ -10,7 +10,7 @@ import asyncssh
 
 from engine import grammar
 from engine.backups.s3 import S3Error, ensure_bucket
-from engine.errors import RefusedError
+from engine.errors import Problem, RefusedError
 from engine.execution.redact import Redactor
 from engine.ssh.connection import SSHError, connect
 from engine.ssh.hostkeys import HostKeyError, KnownHosts
@@ -28,27 +28,35 @@ class BackupPointError(RefusedError):
     """The operation on a backup point is refused; the message names the field and the fix."""
 
 
-def validate(point: BackupPoint, store: Store, *, new: bool) -> list[str]:
+def validate(point: BackupPoint, store: Store, *, new: bool) -> list[Problem]:
     problems = []
     if not NAME_RE.match(point.name):
-        problems.append(f"name {point.name!r}: use lowercase letters, digits and '-'")
+        problems.append(Problem("name", f"{point.name!r}: use lowercase letters, digits and '-'"))
     elif new and store.backup_points.exists(point.name):
-        problems.append(f"name {point.name!r}: a backup point with that name exists; pick another")
+        problems.append(
+            Problem("name", f"{point.name!r}: a backup point with that name exists; pick another")
+        )
     if point.type == "fs" and (problem := grammar.data_dir(point.fs_path, "/mnt/backups/etcd")):
-        problems.append(f"--fs {problem}")
+        problems.append(Problem("fsPath", problem))
     if point.s3 is not None:
         if not ENDPOINT_RE.match(point.s3.endpoint):
             problems.append(
-                f"--endpoint {point.s3.endpoint!r}: give a URL such as https://s3.example.lan:9000"
+                Problem(
+                    "s3.endpoint",
+                    f"{point.s3.endpoint!r}: give a URL such as https://s3.example.lan:9000",
+                )
             )
         if not BUCKET_RE.match(point.s3.bucket) or ".." in point.s3.bucket:
             problems.append(
-                f"--bucket {point.s3.bucket!r}: 3 to 63 lowercase letters, digits, '.' and '-'"
+                Problem(
+                    "s3.bucket",
+                    f"{point.s3.bucket!r}: 3 to 63 lowercase letters, digits, '.' and '-'",
+                )
             )
         if not point.s3.access_key:
-            problems.append("--access-key: required")
+            problems.append(Problem("s3.accessKey", "required"))
         if not point.s3.secret_key:
-            problems.append("--secret-key-stdin: the secret key is required")
+            problems.append(Problem("s3.secretKey", "required"))
     return problems
 
 
@@ -61,7 +69,7 @@ class BackupPointService:
         """Store a point; an S3 point's credentials are checked and its bucket made if missing."""
         problems = validate(point, self.store, new=True)
         if problems:
-            raise BackupPointError("; ".join(problems))
+            raise BackupPointError(problems=problems)
         created = False
         if point.s3 is not None:
             created = self._check_s3(point.s3)

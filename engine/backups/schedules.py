@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterError, croniter
 
-from engine.errors import RefusedError
+from engine.errors import Problem, RefusedError
 from store.documents.backup import CronBackup
 from store.store import Store
 
@@ -35,11 +35,13 @@ def utcnow() -> datetime:
 def check_cron(expr: str) -> str:
     expr = " ".join(expr.split())
     if len(expr.split(" ")) != 5 or not croniter.is_valid(expr):
-        raise ScheduleError(f"--cron {expr!r}: give {CRON_HELP}")
+        raise ScheduleError(problems=[Problem("cron", f"{expr!r}: give {CRON_HELP}")])
     try:
         croniter(expr, utcnow()).get_next(datetime)
     except CroniterError:
-        raise ScheduleError(f"--cron {expr!r}: that time never comes (e.g. 31 February)") from None
+        raise ScheduleError(
+            problems=[Problem("cron", f"{expr!r}: that time never comes (e.g. 31 February)")]
+        ) from None
     return expr
 
 
@@ -64,7 +66,7 @@ def check_zone(name: str) -> str:
         ZoneInfo(name)
     except (ValueError, ZoneInfoNotFoundError):
         raise ScheduleError(
-            f"--timezone {name!r}: give a zone name such as Europe/Berlin or UTC"
+            problems=[Problem("timezone", f"{name!r}: give a zone name such as Europe/Berlin")]
         ) from None
     return name
 
@@ -80,12 +82,19 @@ def parse_at(text: str, now: datetime) -> datetime:
         at = datetime.fromisoformat(text)
     except ValueError:
         raise ScheduleError(
-            f"--at {text!r}: give a date and time such as 2026-12-24T23:00 (local time) "
-            "or 2026-12-24T22:00+00:00"
+            problems=[
+                Problem(
+                    "at",
+                    f"{text!r}: give a date and time such as 2026-12-24T23:00 (local time) "
+                    "or 2026-12-24T22:00+00:00",
+                )
+            ]
         ) from None
     at = at.astimezone(UTC)  # a naive time is local time
     if at <= now:
-        raise ScheduleError(f"--at {text}: that time has passed; give a time in the future")
+        raise ScheduleError(
+            problems=[Problem("at", f"{text!r}: that time has passed; give a time in the future")]
+        )
     return at
 
 
@@ -113,17 +122,37 @@ class ScheduleService:
         timezone: str = "",
     ) -> CronBackup:
         if not NAME_RE.match(name):
-            raise ScheduleError(f"name {name!r}: use 1 to 40 lowercase letters, digits and '-'")
+            raise ScheduleError(
+                problems=[
+                    Problem("name", f"{name!r}: use 1 to 40 lowercase letters, digits and '-'")
+                ]
+            )
         if self.store.cron_backups.exists(name):
-            raise ScheduleError(f"name {name!r}: a scheduled backup with that name exists")
+            raise ScheduleError(
+                problems=[Problem("name", f"{name!r}: a scheduled backup with that name exists")]
+            )
         self.store.clusters.get(cluster)
         now = self.clock()
         if bool(cron) == bool(at):
-            raise ScheduleError("give either --cron with --keep (repeat) or --at (once)")
+            raise ScheduleError(
+                problems=[
+                    Problem(
+                        "cron",
+                        "give either a cron schedule with how many backups to keep (repeat), "
+                        "or one time to run at (once)",
+                    )
+                ]
+            )
         if cron:
             if keep is None or keep < 1:
                 raise ScheduleError(
-                    "--keep: give how many of its backups to keep (1 or more); older ones are deleted"
+                    problems=[
+                        Problem(
+                            "keep",
+                            "give how many of its backups to keep (1 or more); older ones are "
+                            "deleted",
+                        )
+                    ]
                 )
             schedule = CronBackup(
                 name=name,
@@ -135,7 +164,9 @@ class ScheduleService:
             )
         else:
             if keep is not None:
-                raise ScheduleError("--keep applies to repeating schedules (--cron) only")
+                raise ScheduleError(
+                    problems=[Problem("keep", "applies to repeating (cron) schedules only")]
+                )
             schedule = CronBackup(name=name, cluster=cluster, type="once", run_at=parse_at(at, now))
         schedule.next_run = following(schedule, now)
         return self.store.cron_backups.add(schedule)
@@ -144,16 +175,20 @@ class ScheduleService:
         current = self.store.cron_backups.get(name)
         now = self.clock()
         if current.type == "repeat" and at:
-            raise ScheduleError(f"{name} repeats; --at is for once-only schedules")
+            raise ScheduleError(
+                problems=[Problem("at", f"{name} repeats; a time to run at is for once-only ones")]
+            )
         if current.type == "once" and (cron or keep is not None):
-            raise ScheduleError(f"{name} runs once; only --at can change")
+            raise ScheduleError(
+                problems=[Problem("cron", f"{name} runs once; only its time to run at can change")]
+            )
         if current.type == "once" and current.last_run is not None:
             raise ScheduleError(
                 f"{name} already ran at {current.last_run:%Y-%m-%d %H:%M} UTC; a once-only "
                 "schedule cannot change after it ran (add a new one)"
             )
         if keep is not None and keep < 1:
-            raise ScheduleError("--keep: give 1 or more")
+            raise ScheduleError(problems=[Problem("keep", "give 1 or more")])
         checked_cron = check_cron(cron) if cron else ""
         run_at = parse_at(at, now) if at else None
 

@@ -15,7 +15,7 @@ from engine.backups import s3
 from engine.backups.actions import ACTIONS, object_key
 from engine.backups.plan import KUBELET_ACTIVE, plan_backup, plan_restore, snapshot_path
 from engine.backups.points import BackupPointService
-from engine.errors import RefusedError
+from engine.errors import Problem, RefusedError
 from engine.execution.detached import run_detached
 from engine.execution.events import EventBus
 from engine.execution.locks import owner_alive, running_for_cluster
@@ -109,8 +109,13 @@ class BackupService:
         name = name or DEFAULT_NAME
         if not NAME_RE.match(name):
             raise BackupError(
-                f"--name {name!r}: use 1 to 40 lowercase letters, digits and '-' (the backup is "
-                f"called {cluster_name}-<name>-<6 random characters>)"
+                problems=[
+                    Problem(
+                        "name",
+                        f"{name!r}: use 1 to 40 lowercase letters, digits and '-' (the backup "
+                        f"is called {cluster_name}-<name>-<6 random characters>)",
+                    )
+                ]
             )
         if cluster.status.phase != ClusterPhase.RUNNING:
             raise BackupError(

@@ -10,7 +10,8 @@ from engine.clusters.actions import ACTIONS, kubeconfig_path
 from engine.clusters.plan.context import address
 from engine.clusters.plan.create import plan_create
 from engine.clusters.plan.delete import plan_delete
-from engine.clusters.validate import Problem, SpecError, validate
+from engine.clusters.validate import SpecError, validate
+from engine.errors import Problem
 from engine.execution.detached import run_detached
 from engine.execution.events import EventBus
 from engine.execution.runner import Runner

@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from engine.clusters.validate import Problem, SpecError
-from engine.errors import RefusedError
+from engine.clusters.validate import SpecError
+from engine.errors import Problem, RefusedError
 from store.documents.base import field_errors
 from store.documents.cluster import Cluster
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from engine import grammar
 from engine.catalog import catalog
 from engine.catalog.packages import PackageNeeds, needed_packages
+from engine.errors import Problem, RefusedError
 from store.documents.cluster import IPV6_PODS_DEFAULT, IPV6_SERVICES_DEFAULT, ClusterSpec
 from store.documents.node import Node, NodeStatus
 from store.store import Store
@@ -25,19 +25,11 @@ MTU_RANGE = (576, 1460)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    message: str
+class SpecError(RefusedError):
+    """A cluster spec with problems, every one of them at once."""
 
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-
-class SpecError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems), problems)
 
 
 def validate_name(name: str) -> list[Problem]:

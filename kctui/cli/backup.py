@@ -10,6 +10,9 @@ from kctui.cli.common import add_command
 from kctui.cli.context import CliError, Context
 from kctui.cli.output import print_json, print_table
 
+# The command line's names for the fields its problems name.
+FLAGS = {"name": "--name"}
+
 
 def register(sub: Any) -> None:
     b = sub.add_parser("backup", help="etcd backups of a cluster, and restore")
@@ -19,7 +22,7 @@ def register(sub: Any) -> None:
     p.add_argument("--name", default="", help="middle part of <cluster>-<name>-<random>")
     p.add_argument("--description", default="")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=run_create)
+    p.set_defaults(handler=run_create, flags=FLAGS)
 
     p = add_command(verbs, "list", "list backups")
     p.add_argument("--cluster", default="")

@@ -11,6 +11,16 @@ from kctui.cli.common import add_command
 from kctui.cli.context import CliError, Context
 from kctui.cli.output import print_json, print_table
 
+# The command line's names for the fields its problems name.
+FLAGS = {
+    "fsPath": "--fs",
+    "s3.endpoint": "--endpoint",
+    "s3.bucket": "--bucket",
+    "s3.region": "--region",
+    "s3.accessKey": "--access-key",
+    "s3.secretKey": "--secret-key-stdin",
+}
+
 
 def register(sub: Any) -> None:
     bp = sub.add_parser(
@@ -34,7 +44,7 @@ def register(sub: Any) -> None:
     tls.add_argument("--ca", type=Path, help="CA certificate (PEM) of the endpoint")
     p.add_argument("--description", default="")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=run_add)
+    p.set_defaults(handler=run_add, flags=FLAGS)
 
     p = add_command(verbs, "list", "list backup points")
     p.add_argument("--json", action="store_true")
@@ -48,7 +58,7 @@ def register(sub: Any) -> None:
     p.add_argument("--description")
     p.add_argument("--access-key")
     p.add_argument("--secret-key-stdin", action="store_true")
-    p.set_defaults(handler=run_edit)
+    p.set_defaults(handler=run_edit, flags=FLAGS)
     p = add_command(verbs, "delete", "delete a backup point no cluster uses and no backup is in")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true")

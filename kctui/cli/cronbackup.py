@@ -9,6 +9,9 @@ from kctui.cli.common import add_command
 from kctui.cli.context import CliError, Context
 from kctui.cli.output import print_json, print_table
 
+# The command line's names for the fields its problems name.
+FLAGS = {"cron": "--cron", "keep": "--keep", "at": "--at", "timezone": "--timezone"}
+
 
 def register(sub: Any) -> None:
     c = sub.add_parser("cronbackup", help="scheduled backups: cron with keep N, or once")
@@ -23,7 +26,7 @@ def register(sub: Any) -> None:
         "--timezone", default="", help="zone the cron fields are read in (default: this host's)"
     )
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=run_add)
+    p.set_defaults(handler=run_add, flags=FLAGS)
     p = add_command(verbs, "list", "list scheduled backups")
     p.add_argument("--cluster", default="")
     p.add_argument("--json", action="store_true")
@@ -37,7 +40,7 @@ def register(sub: Any) -> None:
     p.add_argument("--cron", default="")
     p.add_argument("--keep", type=int)
     p.add_argument("--at", default="")
-    p.set_defaults(handler=run_edit)
+    p.set_defaults(handler=run_edit, flags=FLAGS)
     for verb, help in (("enable", "resume a schedule"), ("disable", "pause a schedule")):
         p = add_command(verbs, verb, help)
         p.add_argument("name")

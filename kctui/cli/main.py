@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from engine.errors import RefusedError
+from engine.errors import RefusedError, said
 from kctui import __version__
 from kctui.cli.common import GLOBAL_OPTIONS
 from kctui.cli.context import CliError, Context
@@ -85,7 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as e:
         print(f"kctui: error: {e}", file=sys.stderr)
         return e.exit_code
-    except (StoreError, RefusedError) as e:
+    except RefusedError as e:
+        for line in problem_lines(e, getattr(args, "flags", {})):
+            print(f"kctui: error: {line}", file=sys.stderr)
+        return 1
+    except StoreError as e:
         print(f"kctui: error: {e}", file=sys.stderr)
         return 1
     except ValidationError as e:
@@ -104,6 +108,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         ctx.close()
+
+
+def problem_lines(e: RefusedError, flags: dict[str, str]) -> list[str]:
+    """Each problem with its field named as the command line names it (its flag)."""
+    if not e.problems:
+        return [str(e)]
+    return [said(p, flags.get(p.field, p.field)) for p in e.problems]
 
 
 def os_error(e: OSError) -> str:

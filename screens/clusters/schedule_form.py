@@ -3,14 +3,14 @@ three run times are shown as the fields change."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
-from screens.forms import FormScreen
+from screens.forms import FormScreen, problem_text
 
 if TYPE_CHECKING:
     from store.documents.backup import CronBackup
@@ -60,6 +60,14 @@ class ScheduleForm(FormScreen):
         self.store = store
         self.cluster = cluster
         self.current = current
+
+    FIELDS: ClassVar[dict[str, tuple[str, str]]] = {
+        "name": ("Name", "sched-name"),
+        "cron": ("Cron", "sched-cron"),
+        "at": ("Once at", "sched-at"),
+        "keep": ("Keep", "sched-keep"),
+        "timezone": ("Time zone", "sched-time"),
+    }
 
     def compose(self) -> ComposeResult:
         c = self.current
@@ -126,7 +134,10 @@ class ScheduleForm(FormScreen):
         try:
             zone = self.current.timezone if self.current else ""
             times = next_times(check_cron(self.cron()), utcnow(), 3, zone)
-        except (ValueError, ScheduleError) as e:
+        except ScheduleError as e:
+            line.update("\n".join(problem_text(p, self.FIELDS) for p in e.problems) or str(e))
+            return
+        except ValueError as e:
             line.update(str(e))
             return
         line.update(
@@ -150,7 +161,13 @@ class ScheduleForm(FormScreen):
                 service.add(self._v("name"), self.cluster, cron, keep, at)
             else:
                 service.edit(self.current.name, cron, keep, at)
-        except (ValueError, ScheduleError) as e:
+        except ScheduleError as e:
+            if e.problems:
+                self.show_problems(e.problems)
+            else:
+                self.show_error(str(e))
+            return
+        except ValueError as e:
             self.show_error(str(e))
             return
         self.dismiss(True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -18,6 +18,7 @@ from screens.sections.kept import _Deletable
 from screens.sections.specs import SectionSpec
 
 if TYPE_CHECKING:
+    from engine.errors import Problem
     from store.documents.backup import BackupPoint
     from store.settings import Settings
     from store.store import Store
@@ -37,9 +38,20 @@ FIELDS = (
 class BackupPointForm(FormScreen):
     BINDINGS = [Binding("ctrl+s", "save", "Add", id="backup-point.save")]
 
+    FIELDS: ClassVar[dict[str, tuple[str, str]]] = {
+        "name": ("Name", "bp-name"),
+        "fsPath": ("Path", "bp-path"),
+        "s3.endpoint": ("S3 endpoint", "bp-endpoint"),
+        "s3.bucket": ("S3 bucket", "bp-bucket"),
+        "s3.region": ("S3 region", "bp-region"),
+        "s3.accessKey": ("S3 access key", "bp-access"),
+        "s3.secretKey": ("S3 secret key", "bp-secret"),
+    }
+
     @dataclass
     class Done(Message):
         error: str
+        problems: list[Problem] = field(default_factory=list)
 
     def __init__(self, store: Store, settings: Callable[[], Settings]) -> None:
         super().__init__()
@@ -103,11 +115,14 @@ class BackupPointForm(FormScreen):
         try:
             BackupPointService(self.store, self.settings()).add(point)
         except BackupPointError as e:
-            self.post_message(self.Done(str(e).replace("; ", "\n")))
+            self.post_message(self.Done(str(e), e.problems))
             return
         self.post_message(self.Done(""))
 
     def on_backup_point_form_done(self, message: Done) -> None:
+        if message.problems:
+            self.show_problems(message.problems)
+            return
         if message.error:
             self.show_error(message.error)
             return
@@ -116,6 +131,8 @@ class BackupPointForm(FormScreen):
 
 class BackupPointEditForm(FormScreen):
     """FS points change only their description; S3 points also their credentials (checked)."""
+
+    FIELDS = BackupPointForm.FIELDS
 
     DEFAULT_CSS = "BackupPointEditForm > VerticalScroll { height: auto; max-height: 90%; }"
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="backup-point-edit.save")]
@@ -162,11 +179,14 @@ class BackupPointEditForm(FormScreen):
                 self.point.name, description, changed_access, secret or None
             )
         except BackupPointError as e:
-            self.post_message(BackupPointForm.Done(str(e)))
+            self.post_message(BackupPointForm.Done(str(e), e.problems))
             return
         self.post_message(BackupPointForm.Done(""))
 
     def on_backup_point_form_done(self, message: BackupPointForm.Done) -> None:
+        if message.problems:
+            self.show_problems(message.problems)
+            return
         if message.error:
             self.show_error(message.error)
             return

@@ -11,7 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 if TYPE_CHECKING:
-    from engine.clusters.validate import Problem
+    from engine.errors import Problem
     from store.documents.cluster import Cluster
     from store.store import Store
 

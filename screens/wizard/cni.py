@@ -14,7 +14,7 @@ from screens.wizard.base import WizardStep, field, input_id
 from store.documents.cluster import CALICO_MODES, IPV6_PODS_DEFAULT, IPV6_SERVICES_DEFAULT
 
 if TYPE_CHECKING:
-    from engine.clusters.validate import Problem
+    from engine.errors import Problem
     from store.documents.cluster import Cluster
 
 BLOCK = 26  # Calico's default IPv4 block: 64 addresses
@@ -136,7 +136,7 @@ class CniStep(WizardStep):
         self.query_one("#capacity", Static).update(capacity(v4(s.networking.pods)))
 
     def apply(self, cluster: Cluster) -> list[Problem]:
-        from engine.clusters.validate import Problem
+        from engine.errors import Problem
 
         s = cluster.spec
         problems = []

@@ -14,7 +14,7 @@ from engine.catalog import catalog
 from screens.wizard.base import WizardStep, field
 
 if TYPE_CHECKING:
-    from engine.clusters.validate import Problem
+    from engine.errors import Problem
     from store.documents.cluster import Cluster
 
 

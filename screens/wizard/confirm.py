@@ -13,7 +13,7 @@ from engine.clusters import spec_file
 from screens.wizard.base import WizardStep
 
 if TYPE_CHECKING:
-    from engine.clusters.validate import Problem
+    from engine.errors import Problem
     from store.documents.cluster import Cluster
 
 

@@ -13,7 +13,7 @@ from screens.tables import selected_key
 from screens.wizard.base import WizardStep, error_id, field
 
 if TYPE_CHECKING:
-    from engine.clusters.validate import Problem
+    from engine.errors import Problem
     from store.documents.cluster import Cluster
 
 ROLE_LABEL = {"master": "control plane", "worker": "worker", "": ""}

@@ -22,7 +22,7 @@ from screens.wizard.storage import StorageStep
 from screens.wizard.taints import TaintsStep
 
 if TYPE_CHECKING:
-    from engine.clusters.validate import Problem
+    from engine.errors import Problem
     from store.documents.cluster import Cluster
     from store.settings import Settings
     from store.store import Store

@@ -17,7 +17,7 @@ from screens.tables import selected_key
 from screens.wizard.base import WizardStep, error_id, field
 
 if TYPE_CHECKING:
-    from engine.clusters.validate import Problem
+    from engine.errors import Problem
     from store.documents.cluster import Cluster
 
 # (key, label, default, secret)
@@ -182,7 +182,7 @@ class StorageStep(WizardStep):
     def apply(self, cluster: Cluster) -> list[Problem]:
         from pydantic import ValidationError
 
-        from engine.clusters.validate import Problem
+        from engine.errors import Problem
         from store.documents.cluster import CephStorage, NFSStorage
 
         problems = []

@@ -12,7 +12,7 @@ from engine.clusters.plan.kubeadm import control_plane_taint_key
 from screens.wizard.base import WizardStep, error_id, format_taints
 
 if TYPE_CHECKING:
-    from engine.clusters.validate import Problem
+    from engine.errors import Problem
     from store.documents.cluster import Cluster
 
 
@@ -60,7 +60,7 @@ class TaintsStep(WizardStep):
         await self.mount_all(widgets)  # type: ignore[arg-type]
 
     def apply(self, cluster: Cluster) -> list[Problem]:
-        from engine.clusters.validate import Problem
+        from engine.errors import Problem
         from store.documents.cluster import Taint
 
         problems = []

@@ -55,7 +55,8 @@ async def test_add_show_and_delete_backup_points(tmp_path: Path, s3_url: str) ->
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "must be an absolute path" in error(form)
+        assert error(form).startswith("Path: ") and "must be an absolute path" in error(form)
+        assert "--" not in error(form) and form.focused is form.query_one("#bp-path", Input)
 
         form.query_one("#bp-type", Select).value = "s3"
         fill(form, name="offsite", endpoint="http://127.0.0.1:9", bucket="tui-bk")

@@ -114,7 +114,9 @@ async def test_schedules_tab_adds_with_the_next_three_runs_toggles_and_deletes(
         assert preview.startswith("cron 30 1 L * *; next runs: ") and preview.count(", ") == 2
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "keep: give how many" in str(form.query_one("#sched-error", Static).render())
+        said = str(form.query_one("#sched-error", Static).render())
+        assert said.startswith("Keep: give how many") and "--" not in said
+        assert form.focused is form.query_one("#sched-keep", Input)
         form.query_one("#sched-keep", Input).value = "4"
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -72,7 +72,7 @@ def test_restore_needs_a_running_or_restore_failed_cluster(store: Store) -> None
 def test_backup_needs_a_point_and_a_good_name(store: Store) -> None:
     service = BackupService(store, Settings())
     assert refused(service.prepare("c1", "Nightly")).startswith(
-        "--name 'Nightly': use 1 to 40 lowercase letters, digits and '-'"
+        "name 'Nightly': use 1 to 40 lowercase letters, digits and '-'"
     )
     assert refused(service.prepare("c1")) == (
         "cluster c1 has no backup point; attach one: kctui cluster set c1 --backup-point NAME"
