@@ -50,13 +50,13 @@ def retry(store: Store, op_id: str) -> Operation:
     rolled_back = [s.name for s in op.steps if s.rescue and s.status.value not in NOT_RUN]
     if rolled_back:
         again = (
-            f"kctui backup restore {op.cluster} {op.params.get('backup', 'BACKUP')} --yes"
+            f"restore {op.params.get('backup', 'the backup')} to {op.cluster} again"
             if op.type == "restore"
-            else "the command that made it"
+            else "start it again"
         )
         raise OperationError(
             f"operation {op.id} was rolled back after its failure ({', '.join(rolled_back)} "
-            f"ran), so it cannot resume; start it again: {again}"
+            f"ran), so it cannot resume; {again}"
         )
     return prepare_retry(op)
 

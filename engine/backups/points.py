@@ -109,8 +109,8 @@ class BackupPointService:
         users = [c.name for c in self.store.clusters.list() if c.spec.backup_point == name]
         if users:
             raise BackupPointError(
-                f"backup point {name} is used by cluster(s) {', '.join(users)}; detach it first: "
-                f"kctui cluster set {users[0]} --backup-point ''"
+                f"backup point {name} is used by cluster(s) {', '.join(users)}; detach it from "
+                "them first"
             )
         held = self.store.backups.list(lambda b: b.backup_point == name)
         if held:

@@ -123,10 +123,7 @@ class BackupService:
             )
         self._not_busy(cluster_name)
         if not cluster.spec.backup_point:
-            raise BackupError(
-                f"cluster {cluster_name} has no backup point; attach one: "
-                f"kctui cluster set {cluster_name} --backup-point NAME"
-            )
+            raise BackupError(f"cluster {cluster_name} has no backup point; attach one to it first")
         point = self.store.backup_points.get(cluster.spec.backup_point)
         await BackupPointService(self.store, self.settings).check_fs_path(
             point.name, cluster_name, reachable_only=True

@@ -34,8 +34,7 @@ def push(
         if existing.sha256 == pkg.sha256:
             return existing, True
         raise ResourceError(
-            f"{pkg.id} is already pushed with other content; delete it first: "
-            f"kctui resource delete {pkg.id} --yes"
+            f"{pkg.id} is already pushed with other content; delete the pushed {pkg.id} first"
         )
     directory = store.resources_dir
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from engine.clusters.plan.context import address
 from engine.clusters.plan.create import plan_create
 from engine.clusters.plan.delete import plan_delete
 from engine.clusters.validate import SpecError, validate
-from engine.errors import Problem
+from engine.errors import Problem, RefusedError
 from engine.execution.detached import run_detached
 from engine.execution.events import EventBus
 from engine.execution.runner import Runner
@@ -110,11 +110,12 @@ class ClusterService:
         cluster = self.store.clusters.get(name)
         backups = self.store.backups.list(lambda b: b.cluster == name)
         if backups and not force:
-            raise SpecError(
-                [
+            raise RefusedError(
+                problems=[
                     Problem(
-                        "cluster",
-                        f"{name} has {len(backups)} backup(s); delete them first or pass --force",
+                        "force",
+                        f"{name} has {len(backups)} backup(s); delete them first, or force the "
+                        "delete (the backups are kept)",
                     )
                 ]
             )

@@ -113,7 +113,7 @@ class NodeService:
         if self.store.nodes.exists(node.name):
             raise NodeError(f"name {node.name!r}: a node with that name exists; pick another")
         if not accept_fingerprint:
-            raise NodeError(f"{node.name}: accept its host key first (--accept-host-key)")
+            raise NodeError(f"{node.name}: accept its host key first")
         self._one_machine_one_node(node, accept_fingerprint)
         conn = await self._connect(node, accept_fingerprint)
         try:

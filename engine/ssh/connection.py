@@ -166,7 +166,7 @@ class NodeConnection:
                     else:
                         raise SSHError(
                             f"{self.node.name}: {self.target.user} needs a password for sudo; "
-                            f"set it with: kctui node add ... --sudo-password-stdin"
+                            "add the node again with its sudo password"
                         )
             return self._sudo
 

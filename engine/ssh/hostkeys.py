@@ -123,7 +123,7 @@ def explain(node_name: str, address: str, client: PinnedClient, pinned: list[Any
     if not pinned:
         return HostKeyUnknownError(
             f"{node_name} ({address}) has no trusted host key yet; it presents {seen}. "
-            f"Accept it with: kctui node trust {node_name} --accept-host-key {seen}",
+            f"Trust it (kctui node trust {node_name}) once you know it is the node's key",
             seen,
         )
     return HostKeyChangedError(

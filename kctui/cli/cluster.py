@@ -70,7 +70,7 @@ def register(sub: Any) -> None:
     p.add_argument("--yes", action="store_true", help="confirm")
     p.add_argument("--force", action="store_true", help="also when backups exist")
     p.add_argument("--dry-run", action="store_true")
-    p.set_defaults(handler=run_delete)
+    p.set_defaults(handler=run_delete, flags={"force": "--force"})
 
 
 def _errors(fn: Any) -> Any:

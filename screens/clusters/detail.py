@@ -301,13 +301,13 @@ class ClusterDetailScreen(BackupTabs):
             if not yes:
                 return
             from engine.clusters.service import ClusterService
-            from engine.clusters.validate import SpecError
+            from engine.errors import RefusedError
             from screens.oplog.screen import OperationLogScreen
 
             try:
                 op = ClusterService(self.store, self.settings()).delete_operation(self.cluster_name)
-            except SpecError as e:
-                self.notify("; ".join(str(p) for p in e.problems), severity="error")
+            except RefusedError as e:
+                self.notify("; ".join(p.message for p in e.problems) or str(e), severity="error")
                 return
             start_operation(self.app, self.store, self.settings(), op)
             self.app.push_screen(OperationLogScreen(self.store, op.id))

@@ -292,7 +292,7 @@ def test_a_failed_restore_puts_the_old_data_back(gamma: tuple[Lab, Path, str]) -
     assert status(data)["phase"] == "RestoreFailed"
     retry = kctui(data, "cluster", "retry", "gamma")
     assert retry.returncode == 1
-    assert f"start it again: kctui backup restore gamma {taken['name']} --yes" in retry.stderr
+    assert f"cannot resume; restore {taken['name']} to gamma again" in retry.stderr
     # the data as it was before the restore: the namespace made after the backup is there
     assert "made-after" in namespaces(lab)
     assert out(lab, master, "ls /etc/kubernetes/manifests").split() == [
@@ -553,7 +553,8 @@ def test_z_deleting_the_cluster_deletes_its_schedules(gamma: tuple[Lab, Path, st
     ).returncode == 0  # fmt: skip
     refused = kctui(data, "cluster", "delete", "gamma", "--yes")
     assert (
-        refused.returncode == 1 and "backup(s); delete them first or pass --force" in refused.stderr
+        refused.returncode == 1
+        and "backup(s); delete them first, or force the delete" in refused.stderr
     )
     deleted = kctui(data, "cluster", "delete", "gamma", "--yes", "--force")
     assert deleted.returncode == 0, deleted.stdout + deleted.stderr

@@ -75,7 +75,7 @@ def test_backup_needs_a_point_and_a_good_name(store: Store) -> None:
         "name 'Nightly': use 1 to 40 lowercase letters, digits and '-'"
     )
     assert refused(service.prepare("c1")) == (
-        "cluster c1 has no backup point; attach one: kctui cluster set c1 --backup-point NAME"
+        "cluster c1 has no backup point; attach one to it first"
     )
     assert store.backups.list() == [store.backups.get("c1-x-abcdef")]
 

@@ -46,3 +46,18 @@ def test_the_probe_does_block_textual() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode != 0 and "blocked in this test" in result.stderr
+
+
+def test_no_screen_text_names_a_command_line_flag() -> None:
+    """The TUI speaks of its fields and keys; the CLI's flags are the CLI's business."""
+    import ast
+    import re
+
+    flag = re.compile(r"(^|[\s(])--[a-z]")
+    found = []
+    for path in sorted((ROOT / "screens").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and flag.search(text):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text[:60]!r}")
+    assert found == []
