@@ -65,12 +65,7 @@ $(ANSIBLE_VENV)/bin/ansible-playbook:
 	$(ANSIBLE_VENV)/bin/pip install --quiet ansible-core
 
 bench: $(BIN)/kctui system-deps $(ANSIBLE_VENV)/bin/ansible-playbook
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/logview.py
-	@if [ "$$(id -u)" = 0 ]; then \
-		$(BIN)/python bench/lab_scale.py && \
-		ANSIBLE_PLAYBOOK=$(ANSIBLE_VENV)/bin/ansible-playbook $(BIN)/python bench/fanout.py; \
-	else echo "bench/lab_scale.py and bench/fanout.py need root"; fi
+	ANSIBLE_PLAYBOOK=$(ANSIBLE_VENV)/bin/ansible-playbook $(BIN)/python bench/all.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

@@ -42,6 +42,8 @@ async def _floor(key: str, addresses: list[str], steps: int) -> None:
 
 
 if __name__ == "__main__":
+    import resource
+
     kind = sys.argv[1]
     if kind == "kctui":
         kctui(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
@@ -49,3 +51,4 @@ if __name__ == "__main__":
         asyncio.run(_floor(sys.argv[2], sys.argv[5:], int(sys.argv[4])))
     else:
         raise SystemExit(f"unknown client {kind}")
+    print(f"peak-rss-kib {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")

@@ -14,6 +14,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from results import report
+
 from kctui.lab import lab as labs
 from kctui.lab.ssh import ssh_argv
 
@@ -65,7 +67,15 @@ def main() -> int:
         f"server CPU per ssh command: {per_cmd_ms:.1f} ms (target < 20 ms); "
         f"local bash -c true: {local_ms:.1f} ms -> {per_cmd_ms / max(local_ms, 0.1):.1f}x"
     )
-    ok = up_seconds < 30 and per_cmd_ms < 20
+    ok = report("lab up, 50 hosts", f"{up_seconds:.1f} s", "-", "-", "< 30 s", up_seconds < 30)
+    ok &= report(
+        "lab: server CPU per ssh command",
+        f"{per_cmd_ms:.1f} ms",
+        f"{local_ms:.1f} ms local bash -c true",
+        f"{per_cmd_ms / max(local_ms, 0.1):.1f}x",
+        "< 20 ms",
+        per_cmd_ms < 20,
+    )
     return 0 if ok else 1
 
 
