@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from textual.widgets import DataTable
@@ -13,3 +14,28 @@ def selected_key(table: DataTable[Any]) -> str | None:
         return None
     value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
     return None if value is None else str(value)
+
+
+def put_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Show `rows` (key, cells) in this order, changing only what changed: the cursor stays on
+    its row while the rows around it come and go."""
+    selected = selected_key(table)
+    wanted = dict(rows)
+    order = list(wanted)
+    kept = [str(k.value) for k in table.rows if str(k.value) in wanted]
+    if order[: len(kept)] != kept:
+        table.clear()  # rows moved or came in between: rebuild
+        kept = []
+    for key in [str(k.value) for k in table.rows]:
+        if key not in wanted:
+            table.remove_row(key)
+    columns = list(table.columns)
+    for key, cells in wanted.items():
+        if key in table.rows:
+            for column, value in zip(columns, cells, strict=False):
+                if table.get_cell(key, column) != value:
+                    table.update_cell(key, column, value)
+        else:
+            table.add_row(*cells, key=key)
+    if selected in wanted and table.get_row_index(selected) != table.cursor_row:
+        table.move_cursor(row=table.get_row_index(selected))

@@ -10,9 +10,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, TabbedContent
 
 from screens.dialogs import ConfirmScreen
-from screens.tables import selected_key
+from screens.tables import put_rows, selected_key
 
 if TYPE_CHECKING:
+    from store.documents.backup import Backup, CronBackup
     from store.settings import Settings
     from store.store import Store
 
@@ -58,38 +59,48 @@ class BackupTabs(Screen[None]):
         self.refresh_bindings()
 
     def fill_backup_tabs(self) -> None:
+        self.show_backups(
+            self.store.backups.list(lambda b: b.cluster == self.cluster_name),
+            self.store.cron_backups.list(lambda s: s.cluster == self.cluster_name),
+        )
+
+    def show_backups(self, backups: list[Backup], schedules: list[CronBackup]) -> None:
         from engine.backups.service import size_text
 
-        backups = self.query_one("#cluster-backups", DataTable)
-        keep = backups.cursor_row
-        backups.clear()
-        for b in self.store.backups.list(lambda b: b.cluster == self.cluster_name):
-            state = b.state.value + (f": {b.error}" if b.error else "")
-            backups.add_row(
-                b.name,
-                state,
-                size_text(b.size) if b.size else "-",
-                b.kubernetes_version,
-                local(b.created_at),
-                b.description,
-                key=b.name,
-            )
-        backups.move_cursor(row=keep)
-        schedules = self.query_one("#cluster-schedules", DataTable)
-        keep = schedules.cursor_row
-        schedules.clear()
-        for s in self.store.cron_backups.list(lambda s: s.cluster == self.cluster_name):
+        put_rows(
+            self.query_one("#cluster-backups", DataTable),
+            [
+                (
+                    b.name,
+                    (
+                        b.name,
+                        b.state.value + (f": {b.error}" if b.error else ""),
+                        size_text(b.size) if b.size else "-",
+                        b.kubernetes_version,
+                        local(b.created_at),
+                        b.description,
+                    ),
+                )
+                for b in backups
+            ],
+        )
+        rows = []
+        for s in schedules:
             last = s.runs[-1] if s.runs else None
-            schedules.add_row(
-                s.name,
-                s.cron if s.type == "repeat" else f"once {local(s.run_at)}",
-                str(s.keep or "-"),
-                "yes" if s.enabled else "no",
-                local(s.next_run),
-                f"{last.result} {local(last.at)}" if last else "-",
-                key=s.name,
+            rows.append(
+                (
+                    s.name,
+                    (
+                        s.name,
+                        s.cron if s.type == "repeat" else f"once {local(s.run_at)}",
+                        str(s.keep or "-"),
+                        "yes" if s.enabled else "no",
+                        local(s.next_run),
+                        f"{last.result} {local(last.at)}" if last else "-",
+                    ),
+                )
             )
-        schedules.move_cursor(row=keep)
+        put_rows(self.query_one("#cluster-schedules", DataTable), rows)
 
     def _selected(self, table_id: str) -> str | None:
         return selected_key(self.query_one(table_id, DataTable))

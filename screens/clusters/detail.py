@@ -4,6 +4,7 @@ what can be done to it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -16,9 +17,12 @@ from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedCont
 
 from screens.clusters.backups import BACKUP_COLUMNS, SCHEDULE_COLUMNS, BackupTabs
 from screens.operations import confirm_cancel, start_operation
+from screens.tables import put_rows
 
 if TYPE_CHECKING:
+    from store.documents.backup import Backup, CronBackup
     from store.documents.cluster import Cluster, MasterNode, WorkerNode
+    from store.documents.operation import Operation
     from store.settings import Settings
     from store.store import Store
 
@@ -61,6 +65,16 @@ class TypedConfirmScreen(ModalScreen[bool]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() == self.expected)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the cluster screen shows, read at one moment (in a thread)."""
+
+    cluster: Cluster
+    backups: list[Backup]
+    schedules: list[CronBackup]
+    operations: list[Operation]
 
 
 class ClusterDetailScreen(BackupTabs):
@@ -119,7 +133,31 @@ class ClusterDetailScreen(BackupTabs):
 
     def on_mount(self) -> None:
         self.reload()
-        self.set_interval(1.0, self.reload)
+        self.set_interval(1.0, self._live)
+
+    def _live(self) -> None:
+        """Read the cluster in a thread once a second while this screen is shown."""
+        if self.is_current:
+            self.run_worker(self._read_live, thread=True, exclusive=True, group="cluster-live")
+
+    def _read_live(self) -> None:
+        snapshot = self._read()
+        self.app.call_from_thread(self._show, snapshot)
+
+    def _read(self) -> Snapshot | None:
+        cluster = self.store.clusters.find(self.cluster_name)
+        if cluster is None:
+            return None
+        name = self.cluster_name
+        return Snapshot(
+            cluster,
+            self.store.backups.list(lambda b: b.cluster == name),
+            self.store.cron_backups.list(lambda s: s.cluster == name),
+            list(reversed(self.store.operations.list(lambda o: o.cluster == name))),
+        )
+
+    def reload(self) -> None:
+        self._show(self._read())
 
     def _cluster(self) -> Cluster | None:
         """The cluster, or None after going back to the list when it was deleted meanwhile."""
@@ -129,13 +167,14 @@ class ClusterDetailScreen(BackupTabs):
             self.app.pop_screen()
         return cluster
 
-    def reload(self) -> None:
+    def _show(self, snapshot: Snapshot | None) -> None:
         from screens.wizard.base import format_taints
         from screens.wizard.confirm import summary
 
-        cluster = self._cluster()
-        if cluster is None:
+        if snapshot is None:
+            self._cluster()  # gone: back to the list
             return
+        cluster = snapshot.cluster
         self.sub_title = cluster.name
         text = summary(cluster)
         text.append("\n\nPhase: ")
@@ -151,42 +190,57 @@ class ClusterDetailScreen(BackupTabs):
         taints |= {w.node: format_taints(w.taints) for w in spec.workers}
         members: list[MasterNode | WorkerNode] = [*spec.masters, *spec.workers]
         labels = {x.node: ", ".join(f"{k}={v}" for k, v in x.labels.items()) for x in members}
-        nodes = self.query_one("#cluster-nodes", DataTable)
-        nodes.clear()
-        for n in cluster.status.nodes:
-            nodes.add_row(
-                n.node,
-                n.role,
-                n.ip,
-                n.hostname,
-                taints.get(n.node, ""),
-                labels.get(n.node, ""),
-                key=n.node,
-            )
-        plugins = self.query_one("#cluster-plugins", DataTable)
-        plugins.clear()
+        put_rows(
+            self.query_one("#cluster-nodes", DataTable),
+            [
+                (
+                    n.node,
+                    (
+                        n.node,
+                        n.role,
+                        n.ip,
+                        n.hostname,
+                        taints.get(n.node, ""),
+                        labels.get(n.node, ""),
+                    ),
+                )
+                for n in cluster.status.nodes
+            ],
+        )
         default = spec.storage.default_storage_class
-        for nfs in spec.storage.nfs:
-            plugins.add_row(
-                "NFS",
-                nfs.storage_class_name,
-                f"{nfs.server_addr}:{nfs.shared_path}",
-                "yes" if nfs.storage_class_name == default else "",
+        plugins = [
+            (
+                f"nfs/{nfs.storage_class_name}",
+                (
+                    "NFS",
+                    nfs.storage_class_name,
+                    f"{nfs.server_addr}:{nfs.shared_path}",
+                    "yes" if nfs.storage_class_name == default else "",
+                ),
             )
-        for ceph in spec.storage.ceph:
-            plugins.add_row(
-                "Ceph RBD",
-                ceph.storage_class_name,
-                ", ".join(ceph.monitors),
-                "yes" if ceph.storage_class_name == default else "",
+            for nfs in spec.storage.nfs
+        ]
+        plugins += [
+            (
+                f"ceph/{ceph.storage_class_name}",
+                (
+                    "Ceph RBD",
+                    ceph.storage_class_name,
+                    ", ".join(ceph.monitors),
+                    "yes" if ceph.storage_class_name == default else "",
+                ),
             )
-        self.fill_backup_tabs()
-        ops = self.query_one("#cluster-operations", DataTable)
-        ops.clear()
-        for op in reversed(self.store.operations.list(lambda o: o.cluster == self.cluster_name)):
-            ops.add_row(
-                op.id, op.type, op.status.value, f"{op.created_at:%Y-%m-%d %H:%M}", key=op.id
-            )
+            for ceph in spec.storage.ceph
+        ]
+        put_rows(self.query_one("#cluster-plugins", DataTable), plugins)
+        self.show_backups(snapshot.backups, snapshot.schedules)
+        put_rows(
+            self.query_one("#cluster-operations", DataTable),
+            [
+                (op.id, (op.id, op.type, op.status.value, f"{op.created_at:%Y-%m-%d %H:%M}"))
+                for op in snapshot.operations
+            ],
+        )
 
     @on(DataTable.RowSelected, "#cluster-operations")
     def _open_operation(self, event: DataTable.RowSelected) -> None:

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from screens.sections.specs import Row, SectionSpec
+from screens.tables import put_rows
 from screens.workers import ReportsFailedWorkers
 from store.errors import StoreError
 
@@ -83,34 +84,15 @@ class ListSection(ReportsFailedWorkers, Vertical):
         message = self.query_one(".section-empty", Static)
         message.update(self.spec.empty)
         self.remove_class("-error")
-        table = self.table
         needle = self.filter_text.lower()
-        wanted = {
-            str(row[0]): row
-            for row in rows
-            if not needle or any(needle in str(c).lower() for c in row)
-        }
-        order = list(wanted)
-        selected = None
-        if table.row_count and table.cursor_row >= 0:
-            selected = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        current = [str(k.value) for k in table.rows]
-        if [k for k in current if k in wanted] != [k for k in order if k in current]:
-            table.clear()  # the order changed: rebuild, then put the cursor back
-            current = []
-        for key in current:
-            if key not in wanted:
-                table.remove_row(key)
-        columns = list(table.columns)
-        for key, row in wanted.items():
-            if key in table.rows:
-                for column, value in zip(columns, row, strict=False):
-                    if table.get_cell(key, column) != value:
-                        table.update_cell(key, column, value)
-            else:
-                table.add_row(*row, key=key)
-        if selected in wanted and table.get_row_index(selected) != table.cursor_row:
-            table.move_cursor(row=table.get_row_index(selected))
+        put_rows(
+            self.table,
+            [
+                (str(row[0]), row)
+                for row in rows
+                if not needle or any(needle in str(c).lower() for c in row)
+            ],
+        )
         self.set_class(not rows, "-empty")
 
     def on_mount(self) -> None:
