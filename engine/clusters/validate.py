@@ -159,6 +159,33 @@ def validate(
         )
     problems += _strings(spec)
 
+    problems += _network(spec, nodes)
+    problems += _cni(spec)
+    problems += _storage(spec)
+    if spec.image_registry and not store.registries.exists(spec.image_registry):
+        problems.append(
+            Problem(
+                "spec.imageRegistry",
+                f"no registry named {spec.image_registry!r}; add it with: kctui registry add",
+            )
+        )
+    if spec.backup_point and not store.backup_points.exists(spec.backup_point):
+        problems.append(
+            Problem(
+                "spec.backupPoint",
+                f"no backup point named {spec.backup_point!r}; add it with: kctui backup-point add",
+            )
+        )
+    if spec.offline and not problems:
+        arch = next((n.facts.arch for n in nodes if n.facts.arch), "amd64")
+        problems += _packages(needed_packages(spec, arch), store)
+    return problems
+
+
+def _network(spec: ClusterSpec, nodes: list[Node]) -> list[Problem]:
+    """Service and pod networks, apart from each other and from the nodes'; the VIP, names."""
+    problems: list[Problem] = []
+    count = len(spec.masters)
     net = spec.networking
     services = _cidrs("spec.networking.services", net.services, problems)
     pods = _cidrs("spec.networking.pods", net.pods, problems)
@@ -200,7 +227,11 @@ def validate(
             problems.append(
                 Problem(f"spec.certSANs[{i}]", f"{san!r} is neither an IP address nor a DNS name")
             )
+    return problems
 
+
+def _cni(spec: ClusterSpec) -> list[Problem]:
+    problems: list[Problem] = []
     calico = spec.cni.calico
     if not MTU_RANGE[0] <= calico.mtu <= MTU_RANGE[1]:
         problems.append(
@@ -220,25 +251,6 @@ def validate(
                     f"{value!r}: use first-found, can-reach=ADDRESS or interface=REGEX",
                 )
             )
-
-    problems += _storage(spec)
-    if spec.image_registry and not store.registries.exists(spec.image_registry):
-        problems.append(
-            Problem(
-                "spec.imageRegistry",
-                f"no registry named {spec.image_registry!r}; add it with: kctui registry add",
-            )
-        )
-    if spec.backup_point and not store.backup_points.exists(spec.backup_point):
-        problems.append(
-            Problem(
-                "spec.backupPoint",
-                f"no backup point named {spec.backup_point!r}; add it with: kctui backup-point add",
-            )
-        )
-    if spec.offline and not problems:
-        arch = next((n.facts.arch for n in nodes if n.facts.arch), "amd64")
-        problems += _packages(needed_packages(spec, arch), store)
     return problems
 
 
