@@ -137,6 +137,42 @@ PUT_BACK = (
 )
 
 
+MOVE_DATA = (
+    'mkdir -p -m 700 "$ASIDE"\n'
+    'if [ -d "$ASIDE/member" ]; then\n'
+    "  # a restore cut off after this point left the data from before it here: keep it\n"
+    '  rm -rf "$DATA_DIR/member"\n'
+    'elif [ -d "$DATA_DIR/member" ]; then\n'
+    '  mv "$DATA_DIR/member" "$ASIDE/member"\n'
+    "fi\n"
+    'echo "$OPERATION" > "$ASIDE/operation"\n'
+    'echo "etcd data moved to $ASIDE"\n'
+)
+RESTORE_MEMBER = (
+    ETCDCTL + PICK_ADDRESS + 'RESTORE=$(command -v etcdutl || echo "$ETCDCTL")\n'
+    'rm -rf "$NEW"\n'
+    '"$RESTORE" snapshot restore "$SNAPSHOT" --name "$KCTUI_NODE" \\\n'
+    '  --initial-cluster "$INITIAL_CLUSTER" --initial-advertise-peer-urls "https://$ADDR:2380" \\\n'
+    '  --data-dir "$NEW"\n'
+    'mv "$NEW/member" "$DATA_DIR/member"\n'
+    'rm -rf "$NEW"\n'
+    'echo "member $KCTUI_NODE restored into $DATA_DIR"\n'
+)
+# A kubelet that fails at start is active for a moment: it must stay up 3 s in a row.
+RESTART_KUBELET = (
+    "systemctl restart kubelet\n"
+    "up=0\n"
+    "for _ in $(seq 1 15); do\n"
+    "  sleep 1\n"
+    f"  if {KUBELET_ACTIVE}; then up=$((up + 1)); else up=0; fi\n"
+    "  if [ $up -ge 3 ]; then echo 'kubelet restarted'; exit 0; fi\n"
+    "done\n"
+    'echo "the kubelet did not stay active 3 s within 15 s of its restart:'
+    ' journalctl -u kubelet says why" >&2\n'
+    "exit 1\n"
+)
+
+
 def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
     masters = [n for n in cluster.status.nodes if n.role == "control-plane"]
     names = [n.node for n in masters]
@@ -189,27 +225,12 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
         step(
             "move-data",
             "move the etcd data dir aside",
-            'mkdir -p -m 700 "$ASIDE"\n'
-            'if [ -d "$ASIDE/member" ]; then\n'
-            "  # a restore cut off after this point left the data from before it here: keep it\n"
-            '  rm -rf "$DATA_DIR/member"\n'
-            'elif [ -d "$DATA_DIR/member" ]; then\n'
-            '  mv "$DATA_DIR/member" "$ASIDE/member"\n'
-            "fi\n"
-            'echo "$OPERATION" > "$ASIDE/operation"\n'
-            'echo "etcd data moved to $ASIDE"\n',
+            MOVE_DATA,
         ),
         step(
             "restore",
             "etcdctl snapshot restore, member by member",
-            ETCDCTL + PICK_ADDRESS + 'RESTORE=$(command -v etcdutl || echo "$ETCDCTL")\n'
-            'rm -rf "$NEW"\n'
-            '"$RESTORE" snapshot restore "$SNAPSHOT" --name "$KCTUI_NODE" \\\n'
-            '  --initial-cluster "$INITIAL_CLUSTER" --initial-advertise-peer-urls "https://$ADDR:2380" \\\n'
-            '  --data-dir "$NEW"\n'
-            'mv "$NEW/member" "$DATA_DIR/member"\n'
-            'rm -rf "$NEW"\n'
-            'echo "member $KCTUI_NODE restored into $DATA_DIR"\n',
+            RESTORE_MEMBER,
         ),
         step(
             "start-etcd",
@@ -227,19 +248,7 @@ def plan_restore(cluster: Cluster, backup: Backup) -> Operation:
             name="restart-kubelet",
             title="restart the kubelets",
             nodes=[n.node for n in cluster.status.nodes],
-            # A kubelet that fails at start is active for a moment: it must stay up 3 s in a row.
-            script=(
-                "systemctl restart kubelet\n"
-                "up=0\n"
-                "for _ in $(seq 1 15); do\n"
-                "  sleep 1\n"
-                f"  if {KUBELET_ACTIVE}; then up=$((up + 1)); else up=0; fi\n"
-                "  if [ $up -ge 3 ]; then echo 'kubelet restarted'; exit 0; fi\n"
-                "done\n"
-                'echo "the kubelet did not stay active 3 s within 15 s of its restart:'
-                ' journalctl -u kubelet says why" >&2\n'
-                "exit 1\n"
-            ),
+            script=RESTART_KUBELET,
             timeout=120,
             ignore_errors=True,  # the restore is done; a kubelet that does not restart is logged
         ),
