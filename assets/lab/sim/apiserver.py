@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import common
 import etcdapi
@@ -20,7 +21,7 @@ import pki
 PKI = pki.PKI
 
 
-def _flags(args):
+def _flags(args: list[str]) -> dict[str, str]:
     out = {}
     for a in args:
         if a.startswith("--") and "=" in a:
@@ -29,13 +30,21 @@ def _flags(args):
     return out
 
 
+class LabServer(ThreadingHTTPServer):
+    """The server a Handler reaches as self.server, with the etcd client and URL main() sets."""
+
+    etcd: etcdapi.Etcd
+    public_url: str
+
+
 class Handler(BaseHTTPRequestHandler):
+    server: LabServer
     server_version = "kube-apiserver-lab"
 
-    def log_message(self, fmt, *args):
+    def log_message(self, fmt: str, *args: Any) -> None:
         sys.stderr.write(f"{self.address_string()} {fmt % args}\n")
 
-    def _send(self, code, body):
+    def _send(self, code: int, body: object) -> None:
         data = json.dumps(body).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
@@ -43,14 +52,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _body(self):
+    def _body(self) -> Any:
         n = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(n) or b"null")
 
-    def _authenticated(self):
+    def _authenticated(self) -> bool:
         return bool(self.connection.getpeercert())
 
-    def _route(self, method):
+    def _route(self, method: str) -> None:
         url = urllib.parse.urlparse(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
         etcd = self.server.etcd
@@ -97,20 +106,20 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as e:  # a reply with the reason beats a dropped connection
             return self._send(500, {"message": f"{type(e).__name__}: {e}"})
 
-    def do_GET(self):
+    def do_GET(self) -> None:
         self._route("GET")
 
-    def do_PUT(self):
+    def do_PUT(self) -> None:
         self._route("PUT")
 
-    def do_POST(self):
+    def do_POST(self) -> None:
         self._route("POST")
 
-    def do_DELETE(self):
+    def do_DELETE(self) -> None:
         self._route("DELETE")
 
 
-def main(args):
+def main(args: list[str]) -> int:
     f = {k: common.container_path(v) if k.endswith("file") else v for k, v in _flags(args).items()}
     address = f.get("advertise-address", "0.0.0.0")
     port = int(f.get("secure-port", "6443"))
@@ -120,7 +129,7 @@ def main(args):
     ctx.load_cert_chain(f["tls-cert-file"], f["tls-private-key-file"])
     ctx.load_verify_locations(f["client-ca-file"])
     ctx.verify_mode = ssl.CERT_OPTIONAL
-    server = ThreadingHTTPServer(("0.0.0.0", port), Handler)
+    server = LabServer(("0.0.0.0", port), Handler)
     server.daemon_threads = True
     server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     server.etcd = etcd

@@ -1,5 +1,7 @@
 """Joining a node: check the bootstrap token, register the node, hand out its credentials."""
 
+from __future__ import annotations
+
 import base64
 import calendar
 import json
@@ -7,16 +9,23 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import kube
 import pki
 
+if TYPE_CHECKING:
+    import etcdapi
 
-def token_key(token_id):
+
+def token_key(token_id: str) -> str:
     return f"/registry/secrets/kube-system/bootstrap-token-{token_id}"
 
 
-def store_token(etcd_or_client, token, ttl_seconds=86400):
+def store_token(
+    etcd_or_client: etcdapi.Etcd | kube.Client, token: str, ttl_seconds: int = 86400
+) -> None:
     token_id, secret = token.split(".")
     expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + ttl_seconds))
     obj = {
@@ -35,7 +44,7 @@ def store_token(etcd_or_client, token, ttl_seconds=86400):
     etcd_or_client.put(token_key(token_id), obj)
 
 
-def _valid(etcd, token):
+def _valid(etcd: etcdapi.Etcd, token: str) -> bool:
     try:
         token_id, secret = token.split(".")
     except ValueError:
@@ -47,7 +56,14 @@ def _valid(etcd, token):
     return expires > time.time()
 
 
-def node_object(name, address, version, control_plane, taints, labels):
+def node_object(
+    name: str,
+    address: str,
+    version: str,
+    control_plane: bool,
+    taints: list[dict[str, Any]] | None,
+    labels: dict[str, str] | None,
+) -> dict[str, Any]:
     all_labels = {
         "kubernetes.io/hostname": name,
         "kubernetes.io/os": "linux",
@@ -76,7 +92,7 @@ def node_object(name, address, version, control_plane, taints, labels):
     }
 
 
-def register_node(store, node):
+def register_node(store: etcdapi.Etcd, node: dict[str, Any]) -> None:
     key = kube.registry_key("Node", node["metadata"]["name"])
     old = store.get(key)
     if old:
@@ -88,7 +104,7 @@ def register_node(store, node):
     store.put(key, kube.stamped(node))
 
 
-def _issue_kubelet_cert(node):
+def _issue_kubelet_cert(node: str) -> tuple[str, str]:
     tmp = tempfile.mkdtemp()
     try:
         base = os.path.join(tmp, "kubelet")
@@ -99,7 +115,7 @@ def _issue_kubelet_cert(node):
         shutil.rmtree(tmp)
 
 
-def handle(etcd, body, public_url):
+def handle(etcd: etcdapi.Etcd, body: dict[str, Any], public_url: str) -> tuple[int, dict[str, Any]]:
     if not _valid(etcd, body.get("token", "")):
         return 401, {"message": "the bootstrap token is invalid or has expired"}
     name = body["node"]
@@ -152,8 +168,8 @@ def handle(etcd, body, public_url):
     return 200, reply
 
 
-def encode_certs(names):
-    out = {}
+def encode_certs(names: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
     for name in names:
         with open(f"{pki.PKI}/{name}", "rb") as f:
             out[name] = base64.b64encode(f.read()).decode()

@@ -7,12 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeGuard
 
 STATE = "/var/lib/kctui-lab"
 LOG = "/var/log/kctui-lab/commands.log"
 
 
-def record(prog, args):
+def record(prog: str, args: list[str]) -> None:
     try:
         os.makedirs(os.path.dirname(LOG), exist_ok=True)
         with open(LOG, "a") as f:
@@ -21,7 +23,7 @@ def record(prog, args):
         pass
 
 
-def apply_faults(prog):
+def apply_faults(prog: str) -> None:
     faults = os.path.join(STATE, "faults")
     try:
         with open(os.path.join(faults, "slow")) as f:
@@ -39,13 +41,13 @@ def apply_faults(prog):
     sys.exit(1)
 
 
-def state_path(*parts):
+def state_path(*parts: str) -> str:
     path = os.path.join(STATE, *parts)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     return path
 
 
-def load_json(path, default):
+def load_json(path: str, default: Any) -> Any:
     try:
         with open(path) as f:
             return json.load(f)
@@ -53,7 +55,7 @@ def load_json(path, default):
         return default
 
 
-def save_json(path, value):
+def save_json(path: str, value: object) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.tmp{os.getpid()}"
     with open(tmp, "w") as f:
@@ -61,12 +63,12 @@ def save_json(path, value):
     os.replace(tmp, path)
 
 
-def die(message, code=1):
+def die(message: str, code: int = 1) -> NoReturn:
     print(message, file=sys.stderr)
     sys.exit(code)
 
 
-def alive(pid):
+def alive(pid: int | None) -> TypeGuard[int]:
     """A process that runs (not a zombie)."""
     if not pid:
         return False
@@ -77,7 +79,7 @@ def alive(pid):
         return False
 
 
-def spawn(argv, log_path, env):
+def spawn(argv: list[str], log_path: str, env: dict[str, str]) -> int:
     """Start a daemon in its own session, output appended to `log_path`; its pid."""
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
@@ -92,7 +94,7 @@ def spawn(argv, log_path, env):
     return proc.pid
 
 
-def stop(pid, kill=os.kill):
+def stop(pid: int | None, kill: Callable[[int, int], None] = os.kill) -> None:
     """SIGTERM, up to 10 s to go, then SIGKILL; `kill` may be os.killpg for the whole group."""
     if not alive(pid):
         return
@@ -106,13 +108,14 @@ def stop(pid, kill=os.kill):
             kill(pid, signal.SIGKILL)
 
 
-def container_path(path):
+def container_path(path: str) -> str:
     """The host file a simulated container sees at `path` through its pod's volume mounts
     (LABSIM_MOUNTS, set by the lab kubelet); a path no mount covers does not exist in it."""
     raw = os.environ.get("LABSIM_MOUNTS")
     if raw is None:  # not run as a pod
         return path
-    for mount_path, host_path in sorted(json.loads(raw).items(), key=lambda kv: -len(kv[0])):
+    mounts: dict[str, str] = json.loads(raw)
+    for mount_path, host_path in sorted(mounts.items(), key=lambda kv: -len(kv[0])):
         if path == mount_path or path.startswith(mount_path.rstrip("/") + "/"):
             return host_path + path[len(mount_path) :]
     raise FileNotFoundError(2, "No such file or directory", path)

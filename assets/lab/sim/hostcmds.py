@@ -10,6 +10,8 @@ import os
 import re
 import shlex
 import sys
+from collections.abc import Callable
+from typing import Any, cast
 
 import common
 
@@ -17,26 +19,30 @@ UNIT_DIRS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/sys
 REAL = {"mount": "/usr/bin/mount", "umount": "/usr/bin/umount"}
 
 
-def run(prog, args):
-    return globals()[f"cmd_{prog}"](args)
+def run(prog: str, args: list[str]) -> int:
+    command = cast(Callable[[list[str]], int], globals()[f"cmd_{prog}"])
+    return command(args)
 
 
 # --- systemctl -------------------------------------------------------------------------
 
 
-def _units():
-    return common.load_json(common.state_path("systemd", "units.json"), {})
+def _units() -> dict[str, dict[str, Any]]:
+    units: dict[str, dict[str, Any]] = common.load_json(
+        common.state_path("systemd", "units.json"), {}
+    )
+    return units
 
 
-def _save_units(units):
+def _save_units(units: dict[str, dict[str, Any]]) -> None:
     common.save_json(common.state_path("systemd", "units.json"), units)
 
 
-def _unit_name(name):
+def _unit_name(name: str) -> str:
     return name if "." in name else f"{name}.service"
 
 
-def _unit_file(unit):
+def _unit_file(unit: str) -> str | None:
     for d in UNIT_DIRS:
         path = os.path.join(d, unit)
         if os.path.exists(path):
@@ -44,7 +50,7 @@ def _unit_file(unit):
     return None
 
 
-def _parse_unit(path, unit):
+def _parse_unit(path: str, unit: str) -> tuple[str, dict[str, str]]:
     """ExecStart and environment from the unit file and its drop-ins, as systemd reads them."""
     files = [path, *sorted(glob.glob(f"/etc/systemd/system/{unit}.d/*.conf"))]
     env, exec_start = {}, ""
@@ -66,8 +72,8 @@ def _parse_unit(path, unit):
     return exec_start, env
 
 
-def _read_env_file(path):
-    env = {}
+def _read_env_file(path: str) -> dict[str, str]:
+    env: dict[str, str] = {}
     try:
         with open(path) as f:
             for line in f:
@@ -80,8 +86,8 @@ def _read_env_file(path):
     return env
 
 
-def _expand(command, env):
-    def sub(m):
+def _expand(command: str, env: dict[str, str]) -> list[str]:
+    def sub(m: re.Match[str]) -> str:
         return env.get(m.group(1) or m.group(2), "")
 
     words = []
@@ -93,7 +99,7 @@ def _expand(command, env):
     return words
 
 
-def _start(unit, units):
+def _start(unit: str, units: dict[str, dict[str, Any]]) -> int:
     state = units.setdefault(unit, {})
     if common.alive(state.get("pid")):
         return 0
@@ -111,19 +117,19 @@ def _start(unit, units):
     return 0
 
 
-def _stop(unit, units):
+def _stop(unit: str, units: dict[str, dict[str, Any]]) -> None:
     state = units.setdefault(unit, {})
     common.stop(state.get("pid"), os.killpg)
     state["pid"], state["active"] = 0, False
 
 
-def _is_active(state):
+def _is_active(state: dict[str, Any]) -> bool:
     if state.get("pid"):
         return common.alive(state["pid"])
     return bool(state.get("active"))
 
 
-def cmd_systemctl(args):
+def cmd_systemctl(args: list[str]) -> int:
     # One systemctl at a time per host, as systemd serialises jobs: two reading and writing the
     # unit state at once could lose a started daemon's pid and start a second one.
     with open(common.state_path("systemd", "lock"), "a") as lock:
@@ -131,7 +137,7 @@ def cmd_systemctl(args):
         return _systemctl(args)
 
 
-def _systemctl(args):
+def _systemctl(args: list[str]) -> int:
     flags = {a for a in args if a.startswith("-")}
     words = [a for a in args if not a.startswith("-")]
     if not words:
@@ -192,7 +198,7 @@ def _systemctl(args):
 # --- modprobe, sysctl, swapoff ----------------------------------------------------------
 
 
-def cmd_modprobe(args):
+def cmd_modprobe(args: list[str]) -> int:
     path = common.state_path("modules.json")
     loaded = common.load_json(path, [])
     remove = "-r" in args or "--remove" in args
@@ -205,11 +211,12 @@ def cmd_modprobe(args):
     return 0
 
 
-def _sysctl_values():
-    return common.load_json(common.state_path("sysctl.json"), {})
+def _sysctl_values() -> dict[str, str]:
+    values: dict[str, str] = common.load_json(common.state_path("sysctl.json"), {})
+    return values
 
 
-def _sysctl_read(key, values):
+def _sysctl_read(key: str, values: dict[str, str]) -> str | None:
     if key in values:
         return values[key]
     try:
@@ -219,7 +226,7 @@ def _sysctl_read(key, values):
         return None
 
 
-def _sysctl_files(args):
+def _sysctl_files(args: list[str]) -> list[str]:
     if "--system" in args:
         files = sorted(glob.glob("/etc/sysctl.d/*.conf"))
         return files + (["/etc/sysctl.conf"] if os.path.exists("/etc/sysctl.conf") else [])
@@ -228,7 +235,7 @@ def _sysctl_files(args):
     return rest or ["/etc/sysctl.conf"]
 
 
-def cmd_sysctl(args):
+def cmd_sysctl(args: list[str]) -> int:
     values = _sysctl_values()
     if "--system" in args or "-p" in args or "--load" in args:
         for path in _sysctl_files(args):
@@ -263,7 +270,7 @@ def cmd_sysctl(args):
     return code
 
 
-def cmd_swapoff(args):
+def cmd_swapoff(args: list[str]) -> int:
     common.save_json(common.state_path("swap.json"), {"swap": "off", "args": args})
     return 0
 
@@ -271,11 +278,12 @@ def cmd_swapoff(args):
 # --- mount and umount of NFS ------------------------------------------------------------
 
 
-def _nfs_mounts():
-    return common.load_json(common.state_path("nfs-mounts.json"), {})
+def _nfs_mounts() -> dict[str, dict[str, str]]:
+    mounts: dict[str, dict[str, str]] = common.load_json(common.state_path("nfs-mounts.json"), {})
+    return mounts
 
 
-def cmd_mount(args):
+def cmd_mount(args: list[str]) -> int:
     words = [a for a in args if not a.startswith("-")]
     fstype = ""
     options = ""
@@ -296,7 +304,7 @@ def cmd_mount(args):
     return 0
 
 
-def cmd_umount(args):
+def cmd_umount(args: list[str]) -> int:
     mounts = _nfs_mounts()
     targets = [a for a in args if not a.startswith("-")]
     if targets and all(t.rstrip("/") in mounts or t in mounts for t in targets):

@@ -11,6 +11,8 @@ import ssl
 import tomllib
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 STORE = "lab-images.json"  # in containerd's root dir: removing that dir removes the images
 CONFIG = "/etc/containerd/config.toml"
@@ -29,7 +31,7 @@ class PullError(Exception):
     pass
 
 
-def parse(ref):
+def parse(ref: str) -> tuple[str, str, str]:
     """(registry host, repository, tag) of an image reference, docker.io's defaults applied."""
     name, tag = ref, "latest"
     last = name.rsplit("/", 1)[-1]
@@ -45,17 +47,17 @@ def parse(ref):
     return host, repo, tag
 
 
-def normalize(ref):
+def normalize(ref: str) -> str:
     """The full name containerd keeps an image under (nginx:1.25 is docker.io/library/nginx:1.25)."""
     host, repo, tag = parse(ref)
     return f"{host}/{repo}:{tag}"
 
 
-def store():
+def store() -> str:
     return os.path.join(containerd_config().get("root") or "/var/lib/containerd", STORE)
 
 
-def _load(path=None):
+def _load(path: str | None = None) -> dict[str, str]:
     try:
         with open(path or store()) as f:
             data = json.load(f)
@@ -65,7 +67,7 @@ def _load(path=None):
 
 
 @contextlib.contextmanager
-def _locked():
+def _locked() -> Iterator[dict[str, str]]:
     path = store()
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path + ".lock", "w") as lock:
@@ -78,18 +80,18 @@ def _locked():
         os.replace(tmp, path)
 
 
-def present():
+def present() -> dict[str, str]:
     """image reference -> where it came from ("imported" or the URL it was pulled from)."""
     return _load()
 
 
-def add(refs, source="imported"):
+def add(refs: Iterable[str], source: str = "imported") -> None:
     with _locked() as images:
         for ref in refs:
             images[normalize(ref)] = source
 
 
-def containerd_config():
+def containerd_config() -> dict[str, Any]:
     try:
         with open(CONFIG, "rb") as f:
             return tomllib.load(f)
@@ -97,15 +99,16 @@ def containerd_config():
         return {}
 
 
-def _cri(config):
-    return config.get("plugins", {}).get("io.containerd.grpc.v1.cri", {})
+def _cri(config: dict[str, Any]) -> dict[str, Any]:
+    cri: dict[str, Any] = config.get("plugins", {}).get("io.containerd.grpc.v1.cri", {})
+    return cri
 
 
-def sandbox_image():
+def sandbox_image() -> str:
     return _cri(containerd_config()).get("sandbox_image") or DEFAULT_SANDBOX
 
 
-def hosts(host):
+def hosts(host: str) -> list[tuple[str, dict[str, Any]]]:
     """[(url, options)] containerd tries for a registry host, in order."""
     server = "https://registry-1.docker.io" if host == "docker.io" else f"https://{host}"
     config_path = _cri(containerd_config()).get("registry", {}).get("config_path", "")
@@ -127,7 +130,7 @@ def hosts(host):
     return [*tried, (doc.get("server", server), top)]
 
 
-def _context(options):
+def _context(options: dict[str, Any]) -> ssl.SSLContext:
     ctx = ssl.create_default_context()
     if options.get("skip_verify"):
         ctx.check_hostname = False
@@ -137,14 +140,14 @@ def _context(options):
     return ctx
 
 
-def _headers(options):
+def _headers(options: dict[str, Any]) -> dict[str, str]:
     out = {"Accept": MANIFEST_TYPES}
     for key, value in (options.get("header") or {}).items():
         out[key] = value if isinstance(value, str) else ", ".join(value)
     return out
 
 
-def _resolve(url, options, host, repo, tag):
+def _resolve(url: str, options: dict[str, Any], host: str, repo: str, tag: str) -> None:
     target = f"{url.rstrip('/')}/v2/{repo}/manifests/{tag}?ns={host}"
     request = urllib.request.Request(target, method="HEAD", headers=_headers(options))
     context = _context(options) if url.startswith("https://") else None
@@ -160,10 +163,10 @@ def _resolve(url, options, host, repo, tag):
         raise PullError(f"failed to do request: Head {target!r}: {reason}") from None
 
 
-def pull(ref):
+def pull(ref: str) -> str:
     """Pull `ref` as containerd's CRI would; where it came from, or PullError naming it."""
     host, repo, tag = parse(ref)
-    errors = []
+    errors: list[str] = []
     for url, options in hosts(host):
         try:
             _resolve(url, options, host, repo, tag)
@@ -178,7 +181,7 @@ def pull(ref):
     )
 
 
-def ensure(ref):
+def ensure(ref: str) -> str:
     """The image is on the node: already there, or pulled now."""
     have = present()
     if normalize(ref) in have:

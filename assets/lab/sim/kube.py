@@ -8,6 +8,8 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
+from typing import Any
 
 import yaml
 
@@ -91,7 +93,7 @@ ALIASES = {
 }
 
 
-def kind_of(name):
+def kind_of(name: str) -> str:
     kind = ALIASES.get(name.lower())
     if kind is None:
         for k in KINDS:
@@ -101,18 +103,18 @@ def kind_of(name):
     return kind
 
 
-def resource_of(kind):
+def resource_of(kind: str) -> tuple[str, bool]:
     return KINDS.get(kind, (kind.lower() + "s", True))
 
 
-def registry_key(kind, name, namespace=None):
+def registry_key(kind: str, name: str, namespace: str | None = None) -> str:
     resource, namespaced = resource_of(kind)
     if namespaced:
         return f"/registry/{resource}/{namespace or 'default'}/{name}"
     return f"/registry/{resource}/{name}"
 
 
-def stamped(obj):
+def stamped(obj: dict[str, Any]) -> dict[str, Any]:
     """The object with a creationTimestamp, as the API server sets one on create."""
     import time
 
@@ -122,8 +124,15 @@ def stamped(obj):
     return obj
 
 
-def kubeconfig(server, ca_pem, cert_pem, key_pem, user, cluster="kubernetes"):
-    enc = lambda b: base64.b64encode(b).decode()  # noqa: E731
+def kubeconfig(
+    server: str,
+    ca_pem: bytes,
+    cert_pem: bytes,
+    key_pem: bytes,
+    user: str,
+    cluster: str = "kubernetes",
+) -> dict[str, Any]:
+    enc: Callable[[bytes], str] = lambda b: base64.b64encode(b).decode()  # noqa: E731
     return {
         "apiVersion": "v1",
         "kind": "Config",
@@ -144,7 +153,7 @@ def kubeconfig(server, ca_pem, cert_pem, key_pem, user, cluster="kubernetes"):
     }
 
 
-def write_yaml(path, value, mode=0o600):
+def write_yaml(path: str, value: object, mode: int = 0o600) -> None:
     """Written whole or not at all: the kubelet reads manifests while they are replaced."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.tmp{os.getpid()}"
@@ -157,7 +166,7 @@ def write_yaml(path, value, mode=0o600):
 class Client:
     """Talks to the simulated API server with the identity in a kubeconfig."""
 
-    def __init__(self, config_path):
+    def __init__(self, config_path: str) -> None:
         with open(config_path) as f:
             cfg = yaml.safe_load(f)
         cluster = cfg["clusters"][0]["cluster"]
@@ -181,7 +190,9 @@ class Client:
             os.unlink(path)
         os.rmdir(self._dir)
 
-    def call(self, method, path, body=None, timeout=10):
+    def call(
+        self, method: str, path: str, body: object = None, timeout: float = 10
+    ) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.server + path, data=data, method=method)
         req.add_header("Content-Type", "application/json")
@@ -191,17 +202,17 @@ class Client:
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"null")
 
-    def get(self, key):
+    def get(self, key: str) -> tuple[int, Any]:
         return self.call("GET", "/registry?key=" + urllib.parse.quote(key))
 
-    def put(self, key, obj):
+    def put(self, key: str, obj: dict[str, Any]) -> tuple[int, Any]:
         return self.call("PUT", "/registry?key=" + urllib.parse.quote(key), obj)
 
-    def delete(self, key, prefix=False):
+    def delete(self, key: str, prefix: bool = False) -> tuple[int, Any]:
         q = "&prefix=1" if prefix else ""
         return self.call("DELETE", "/registry?key=" + urllib.parse.quote(key) + q)
 
-    def list(self, prefix):
+    def list(self, prefix: str) -> list[tuple[str, dict[str, Any]]]:
         """(key, object) pairs under a prefix."""
         status, body = self.call("GET", "/registry?prefix=1&key=" + urllib.parse.quote(prefix))
         if status != 200:

@@ -4,7 +4,9 @@ refuses."""
 
 import datetime
 import json
+from typing import Any, cast
 
+from schema_types import Schema
 from schemas_components import KUBE_PROXY_CONFIGURATION, KUBELET_CONFIGURATION
 from schemas_kubeadm import (
     CLUSTER_CONFIGURATION_V1BETA3,
@@ -17,7 +19,7 @@ from schemas_kubeadm import (
     UPGRADE_CONFIGURATION_V1BETA4,
 )
 
-SCHEMAS: dict[tuple[str, str], dict] = {
+SCHEMAS: dict[tuple[str, str], dict[str, Schema]] = {
     ("kubeadm.k8s.io/v1beta3", "InitConfiguration"): INIT_CONFIGURATION_V1BETA3,
     ("kubeadm.k8s.io/v1beta3", "ClusterConfiguration"): CLUSTER_CONFIGURATION_V1BETA3,
     ("kubeadm.k8s.io/v1beta3", "JoinConfiguration"): JOIN_CONFIGURATION_V1BETA3,
@@ -55,7 +57,7 @@ _QUANTITY_RE = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"  # resource.splitR
 _MAP = "map[string]"
 
 
-def _json_kind(v):
+def _json_kind(v: object) -> str:
     """How Go's encoding/json names a JSON value in UnmarshalTypeError."""
     if isinstance(v, bool):
         return "bool"
@@ -68,9 +70,9 @@ def _json_kind(v):
     return "string"
 
 
-def _go_type(t):
+def _go_type(t: Schema) -> str:
     if isinstance(t, dict):
-        return t["$go"]
+        return cast(str, t["$go"])
     if isinstance(t, list):
         return "[]" + _go_type(t[0])
     if t.startswith(_MAP):
@@ -87,25 +89,33 @@ def _go_type(t):
     }.get(base, base)
 
 
-def _parse(t):
+def _parse(t: str) -> Schema:
     """A map's value type: "[x]" is a list of x, anything else is as written."""
     if t.startswith("[") and t.endswith("]"):
         return [_parse(t[1:-1])]
     return t
 
 
-def _go_number(v):
+def _go_number(v: object) -> str:
     return repr(v)
 
 
-def _walk(t, v, fields, spath, struct, unknown, typeerrs):
+def _walk(
+    t: Schema,
+    v: Any,
+    fields: list[str],
+    spath: str,
+    struct: str,
+    unknown: list[str],
+    typeerrs: list[str],
+) -> None:
     """Check value v against type t. fields: json names from the root (Go's FieldStack, no list
     indices); spath: the strict path with [i] for list items; struct: the Go struct whose field
     is being decoded (UnmarshalTypeError.Struct)."""
     if v is None:
         return
 
-    def mismatch(value_text=None, go=None):
+    def mismatch(value_text: str | None = None, go: str | None = None) -> None:
         where = f"Go struct field {struct}.{'.'.join(fields)}" if fields else "Go value"
         typeerrs.append(
             f"json: cannot unmarshal {value_text or _json_kind(v)} into {where} "
@@ -115,7 +125,7 @@ def _walk(t, v, fields, spath, struct, unknown, typeerrs):
     if isinstance(t, dict):
         if not isinstance(v, dict):
             return mismatch()
-        inner = t["$go"].rsplit(".", 1)[-1]
+        inner = cast(str, t["$go"]).rsplit(".", 1)[-1]
         for key, sub in v.items():
             key = str(key)
             path = f"{spath}.{key}" if spath else key
@@ -181,7 +191,7 @@ def _walk(t, v, fields, spath, struct, unknown, typeerrs):
         raise ValueError(f"kube_schemas: unknown type {t!r}")
 
 
-def errors(doc: dict) -> list[str]:
+def errors(doc: object) -> list[str]:
     """Every problem of one document against its schema, in the words of Kubernetes' decoders.
 
     Type errors come first, in the words of encoding/json (real decoding stops at the first of
@@ -190,11 +200,14 @@ def errors(doc: dict) -> list[str]:
     whose (apiVersion, kind) is not in SCHEMAS."""
     if not isinstance(doc, dict):
         return []
-    schema = SCHEMAS.get((doc.get("apiVersion"), doc.get("kind")))
+    # As the YAML has them, of any type: a pair that is not two strings matches no schema.
+    gvk: tuple[Any, Any] = (doc.get("apiVersion"), doc.get("kind"))
+    schema = SCHEMAS.get(gvk)
     if schema is None:
         return []
-    unknown, typeerrs = [], []
-    _walk(schema, doc, [], "", schema["$go"].rsplit(".", 1)[-1], unknown, typeerrs)
+    unknown: list[str] = []
+    typeerrs: list[str] = []
+    _walk(schema, doc, [], "", cast(str, schema["$go"]).rsplit(".", 1)[-1], unknown, typeerrs)
     if unknown:
         typeerrs.append(
             "strict decoding error: " + ", ".join(f'unknown field "{p}"' for p in unknown)

@@ -17,7 +17,7 @@ import pki
 PKI = pki.PKI
 
 
-def main(args):
+def main(args: list[str]) -> int:
     import kubeadm_join
     import kubeadm_ops
 
@@ -51,7 +51,7 @@ def main(args):
         return 1
 
 
-def init(args):
+def init(args: list[str]) -> int:
     kc.mixed_arguments(args)
     path = kc_common.opt(args, "--config")
     if not path:

@@ -6,6 +6,8 @@ import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
+from typing import Any, overload
 
 import etcdapi
 import kube
@@ -14,7 +16,11 @@ import pki
 PKI = pki.PKI
 
 
-def opt(args, name, default=None):
+@overload
+def opt(args: list[str], name: str) -> str | None: ...
+@overload
+def opt(args: list[str], name: str, default: str) -> str: ...
+def opt(args: list[str], name: str, default: str | None = None) -> str | None:
     for i, a in enumerate(args):
         if a == name and i + 1 < len(args):
             return args[i + 1]
@@ -23,7 +29,7 @@ def opt(args, name, default=None):
     return default
 
 
-def positional(args, takes_value):
+def positional(args: list[str], takes_value: set[str]) -> list[str]:
     out, skip = [], False
     for a in args:
         if skip:
@@ -35,12 +41,12 @@ def positional(args, takes_value):
     return out
 
 
-def ignored_checks(args):
+def ignored_checks(args: list[str]) -> set[str]:
     raw = opt(args, "--ignore-preflight-errors", "")
     return {x.strip().lower() for x in raw.split(",") if x}
 
 
-def preflight(args, checks):
+def preflight(args: list[str], checks: list[tuple[str, str]]) -> None:
     skip = ignored_checks(args)
     errors = [(name, msg) for name, msg in checks if name.lower() not in skip and "all" not in skip]
     if errors:
@@ -54,14 +60,14 @@ def preflight(args, checks):
         sys.exit(1)
 
 
-def runtime_checks():
-    units = {}
+def runtime_checks() -> list[tuple[str, str]]:
+    units: dict[str, Any] = {}
     try:
         with open("/var/lib/kctui-lab/systemd/units.json") as f:
             units = json.load(f)
     except (OSError, ValueError):
         pass
-    checks = []
+    checks: list[tuple[str, str]] = []
     for unit in ("containerd.service", "docker.service"):
         pid = units.get(unit, {}).get("pid")
         if pid and os.path.exists(f"/proc/{pid}"):
@@ -72,7 +78,7 @@ def runtime_checks():
     return checks
 
 
-def image_checks(refs):
+def image_checks(refs: Iterable[str]) -> list[tuple[str, str]]:
     """kubeadm's ImagePull preflight: every control-plane image is on the node or pulled now."""
     import images
 
@@ -86,11 +92,11 @@ def image_checks(refs):
     return checks
 
 
-def systemctl(*args):
+def systemctl(*args: str) -> None:
     subprocess.run(["systemctl", *args], check=False)
 
 
-def wait(what, check, timeout=60):
+def wait(what: str, check: Callable[[], object], timeout: float = 60) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if check():
@@ -100,7 +106,7 @@ def wait(what, check, timeout=60):
     sys.exit(1)
 
 
-def local_etcd():
+def local_etcd() -> etcdapi.Etcd:
     return etcdapi.Etcd(
         "https://127.0.0.1:2379",
         f"{PKI}/etcd/ca.crt",
@@ -109,20 +115,25 @@ def local_etcd():
     )
 
 
-def new_token():
+def new_token() -> str:
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    pick = lambda n: "".join(secrets.choice(alphabet) for _ in range(n))  # noqa: E731
+    pick: Callable[[int], str] = lambda n: "".join(  # noqa: E731
+        secrets.choice(alphabet) for _ in range(n)
+    )
     return f"{pick(6)}.{pick(16)}"
 
 
-def read(path):
+def read(path: str) -> bytes:
     with open(path, "rb") as f:
         return f.read()
 
 
 def admin_kubeconfig(
-    server, name="kubernetes-admin", orgs=("kubeadm:cluster-admins",), path=kube.ADMIN_CONF
-):
+    server: str,
+    name: str = "kubernetes-admin",
+    orgs: Iterable[str] = ("kubeadm:cluster-admins",),
+    path: str = kube.ADMIN_CONF,
+) -> None:
     base = f"{PKI}/.{name}"
     pki.issue(base, f"{PKI}/ca", name, orgs=orgs)
     cfg = kube.kubeconfig(
@@ -133,12 +144,12 @@ def admin_kubeconfig(
     kube.write_yaml(path, cfg)
 
 
-def join_command(endpoint, tok):
+def join_command(endpoint: str, tok: str) -> str:
     ca_hash = pki.ca_hash(read(f"{PKI}/ca.crt"))
     return f"kubeadm join {endpoint} --token {tok} --discovery-token-ca-cert-hash {ca_hash}"
 
 
-def api_healthy(address, port):
+def api_healthy(address: str, port: int | str) -> bool:
     import ssl
     import urllib.request
 
@@ -148,6 +159,7 @@ def api_healthy(address, port):
         with urllib.request.urlopen(
             f"https://{address}:{port}/healthz", context=ctx, timeout=2
         ) as r:
-            return r.status == 200
+            status: int = r.status
+            return status == 200
     except OSError:
         return False

@@ -1,7 +1,14 @@
 """kubeadm's configuration files: the API versions and kinds it knows, and required fields."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import kube_schemas
 import yaml
+
+if TYPE_CHECKING:
+    import ipaddress
 
 KUBEADM_GROUP = "kubeadm.k8s.io"
 KNOWN = {
@@ -43,7 +50,7 @@ ALLOWED_WITH_CONFIG = {
 }
 
 
-def mixed_arguments(args):
+def mixed_arguments(args: list[str]) -> None:
     """ValidateMixedArguments: with --config, flags off the allow-list are refused."""
     names = [a[2:].split("=", 1)[0] for a in args if a.startswith("--")]
     if "config" not in names:
@@ -53,12 +60,12 @@ def mixed_arguments(args):
         raise Invalid(f"can not mix '--config' with arguments [{' '.join(bad)}]")
 
 
-def minor(version):
+def minor(version: str) -> tuple[int, int]:
     parts = version.lstrip("v").split(".")
     return int(parts[0]), int(parts[1])
 
 
-def load(path, k8s_version):
+def load(path: str, k8s_version: str) -> dict[str, dict[str, Any]]:
     try:
         with open(path) as f:
             docs = [d for d in yaml.safe_load_all(f) if d]
@@ -66,7 +73,7 @@ def load(path, k8s_version):
         raise ConfigError(f"unable to read config from {path!r}: {e.strerror}") from None
     except yaml.YAMLError as e:
         raise ConfigError(f"unable to decode config from {path!r}: {e}") from None
-    by_kind = {}
+    by_kind: dict[str, dict[str, Any]] = {}
     for doc in docs:
         gvk = (doc.get("apiVersion", ""), doc.get("kind", ""))
         if gvk not in KNOWN:
@@ -90,7 +97,7 @@ def load(path, k8s_version):
     return by_kind
 
 
-def require(doc, path, where):
+def require(doc: object, path: str, where: str) -> Any:
     value = doc
     for part in path.split("."):
         if not isinstance(value, dict) or part not in value or value[part] in (None, ""):
@@ -99,7 +106,7 @@ def require(doc, path, where):
     return value
 
 
-def arg_value(component, name):
+def arg_value(component: dict[str, Any] | None, name: str) -> Any:
     """An extraArgs value, from v1beta3's map or v1beta4's list of {name, value}."""
     args = (component or {}).get("extraArgs") or {}
     if isinstance(args, dict):
@@ -110,15 +117,16 @@ def arg_value(component, name):
     return None
 
 
-def arg_items(args):
+def arg_items(args: Any) -> list[tuple[Any, Any]]:
+    """v1beta3's map or v1beta4's list of {name, value}, as the YAML has it."""
     if isinstance(args or {}, dict):
         return list((args or {}).items())
     return [(a["name"], a.get("value", "")) for a in args]
 
 
-def validate_cluster(cluster):
+def validate_cluster(cluster: dict[str, Any]) -> list[str]:
     """ValidateNetworking's subnet rules and ValidateCertificateKey (kubeadm validation.go)."""
-    errors = []
+    errors: list[str] = []
     net = cluster.get("networking") or {}
     for cidr in filter(None, str(net.get("serviceSubnet") or "").split(",")):
         n = _network(cidr, "networking.serviceSubnet", errors)
@@ -148,7 +156,9 @@ def validate_cluster(cluster):
     return errors
 
 
-def _network(cidr, field, errors):
+def _network(
+    cidr: str, field: str, errors: list[str]
+) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     import ipaddress
 
     try:
@@ -158,7 +168,7 @@ def _network(cidr, field, errors):
         return None
 
 
-def validate_certificate_key(key, field="certificateKey"):
+def validate_certificate_key(key: str, field: str = "certificateKey") -> list[str]:
     if not key:
         return []
     try:
@@ -175,6 +185,6 @@ def validate_certificate_key(key, field="certificateKey"):
     return []
 
 
-def aggregate(errors):
+def aggregate(errors: list[str]) -> str:
     """field.ErrorList.ToAggregate().Error(): one error as is, several in brackets."""
     return errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"

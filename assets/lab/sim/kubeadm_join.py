@@ -7,6 +7,7 @@ import shutil
 import ssl
 import sys
 import urllib.request
+from typing import Any, cast
 
 import kube
 import kubeadm_common as c
@@ -18,13 +19,13 @@ import yaml
 PKI = pki.PKI
 
 
-def _discover(endpoint, ca_hashes, unsafe):
+def _discover(endpoint: str, ca_hashes: list[str], unsafe: bool) -> bytes:
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE  # the CA is pinned by its hash below, as kubeadm does
     with urllib.request.urlopen(f"https://{endpoint}/cluster-info", context=ctx, timeout=10) as r:
         info = json.loads(r.read())
-    ca = info["ca"].encode()
+    ca: bytes = info["ca"].encode()
     actual = pki.ca_hash(ca)
     if not unsafe and actual not in ca_hashes:
         raise kc.ConfigError(
@@ -34,7 +35,7 @@ def _discover(endpoint, ca_hashes, unsafe):
     return ca
 
 
-def _bootstrap(endpoint, ca, body):
+def _bootstrap(endpoint: str, ca: bytes, body: dict[str, Any]) -> dict[str, Any]:
     ca_file = "/tmp/.kubeadm-join-ca.crt"
     with open(ca_file, "wb") as f:
         f.write(ca)
@@ -49,13 +50,14 @@ def _bootstrap(endpoint, ca, body):
     )
     try:
         with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
-            return json.loads(r.read())
+            reply: dict[str, Any] = json.loads(r.read())
+            return reply
     except urllib.error.HTTPError as e:
         message = json.loads(e.read() or b"{}").get("message", str(e))
         raise kc.ConfigError(f"error execution phase kubelet-start: {message}") from None
 
 
-def join(args):
+def join(args: list[str]) -> int:
     kc.mixed_arguments(args)
     path = c.opt(args, "--config")
     cfg = kc.load(path, kube.K8S_VERSION).get("JoinConfiguration", {}) if path else {}
@@ -80,7 +82,7 @@ def join(args):
         or cfg.get("discovery", {}).get("tlsBootstrapToken")
     )
     hashes = (
-        [c.opt(args, "--discovery-token-ca-cert-hash")]
+        [cast(str, c.opt(args, "--discovery-token-ca-cert-hash"))]
         if c.opt(args, "--discovery-token-ca-cert-hash")
         else discovery.get("caCertHashes", [])
     )
@@ -163,7 +165,7 @@ def join(args):
     return 0
 
 
-def _join_control_plane(reply, node, address, endpoint):
+def _join_control_plane(reply: dict[str, Any], node: str, address: str, endpoint: str) -> None:
     import base64
 
     for name, data in reply["certs"].items():
@@ -199,7 +201,7 @@ def _join_control_plane(reply, node, address, endpoint):
     shutil.copy(kube.ADMIN_CONF, "/root/.kube/config")
 
 
-def _node_ip():
+def _node_ip() -> str:
     import subprocess
 
     out = subprocess.run(
@@ -215,7 +217,7 @@ def _node_ip():
     return "127.0.0.1"
 
 
-def reset(args):
+def reset(args: list[str]) -> int:
     if "-f" not in args and "--force" not in args:
         print(
             "[reset] Are you sure? Pass -f to reset without asking (the lab does not prompt).",
@@ -251,7 +253,7 @@ def reset(args):
     return 0
 
 
-def _clear(path):
+def _clear(path: str) -> None:
     if not os.path.isdir(path):
         return
     for entry in os.listdir(path):
@@ -262,7 +264,7 @@ def _clear(path):
             os.unlink(full)
 
 
-def _any_pod_alive():
+def _any_pod_alive() -> bool:
     for state in glob.glob("/var/lib/kubelet/pods/*.json"):
         try:
             with open(state) as f:
@@ -276,19 +278,20 @@ def _any_pod_alive():
     return False
 
 
-def _etcd_data_dir():
+def _etcd_data_dir() -> str:
     try:
         with open("/etc/kubernetes/manifests/etcd.yaml") as f:
             pod = yaml.safe_load(f)
     except OSError:
         return ""
-    for arg in pod["spec"]["containers"][0].get("command", []):
+    command: list[str] = pod["spec"]["containers"][0].get("command", [])
+    for arg in command:
         if arg.startswith("--data-dir="):
             return arg.split("=", 1)[1]
     return ""
 
 
-def _leave_etcd():
+def _leave_etcd() -> None:
     """A control-plane node removes itself from the etcd cluster, if others remain."""
     try:
         etcd = c.local_etcd()

@@ -3,6 +3,8 @@
 import hashlib
 import os
 import sys
+from collections.abc import Callable
+from typing import Any, cast
 
 import bootstrap
 import kube
@@ -25,20 +27,21 @@ LEAF_CERTS = (
 )
 
 
-def _client():
+def _client() -> kube.Client:
     if not os.path.exists(kube.ADMIN_CONF):
         raise kc.ConfigError(f"{kube.ADMIN_CONF} is missing: run this on a control-plane node")
     return kube.Client(kube.ADMIN_CONF)
 
 
-def _cluster_config(client):
+def _cluster_config(client: kube.Client) -> dict[str, Any]:
     status, cm = client.get("/registry/configmaps/kube-system/kubeadm-config")
     if status != 200:
         raise kc.ConfigError("the kubeadm-config ConfigMap is missing from the cluster")
-    return yaml.safe_load(cm["data"]["ClusterConfiguration"])
+    cluster: dict[str, Any] = yaml.safe_load(cm["data"]["ClusterConfiguration"])
+    return cluster
 
 
-def token(args):
+def token(args: list[str]) -> int:
     if not args or args[0] not in ("create", "list"):
         print("usage: kubeadm token create [--print-join-command] | list", file=sys.stderr)
         return 1
@@ -59,7 +62,7 @@ def token(args):
     return 0
 
 
-def certs(args):
+def certs(args: list[str]) -> int:
     if args[:1] == ["check-expiration"]:
         print("CERTIFICATE                EXPIRES")
         for name in (*LEAF_CERTS, "ca", "etcd/ca", "front-proxy-ca"):
@@ -99,27 +102,28 @@ def certs(args):
     return 1
 
 
-def _apiserver_flag(flag, default=""):
+def _apiserver_flag(flag: str, default: str = "") -> str:
     try:
         with open("/etc/kubernetes/manifests/kube-apiserver.yaml") as f:
             pod = yaml.safe_load(f)
     except OSError:
         return default
-    for arg in pod["spec"]["containers"][0]["command"]:
+    command: list[str] = pod["spec"]["containers"][0]["command"]
+    for arg in command:
         if arg.startswith(f"--{flag}="):
             return arg.split("=", 1)[1]
     return default
 
 
-def _advertise():
+def _advertise() -> str:
     return _apiserver_flag("advertise-address")
 
 
-def _set_manifest_versions(version, cluster):
+def _set_manifest_versions(version: str, cluster: dict[str, Any]) -> None:
     """Rewrite the static pods for `version` and, as kubeadm does, wait until the kubelet runs
     them and etcd and the API server answer again; callers go on only after that."""
     img = manifests.images({**cluster, "kubernetesVersion": version})
-    written = {}
+    written: dict[str, str] = {}
     for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"):
         path = f"{manifests.MANIFESTS}/{name}.yaml"
         if os.path.exists(path):
@@ -130,7 +134,11 @@ def _set_manifest_versions(version, cluster):
             with open(path, "rb") as f:
                 written[name] = hashlib.sha256(f.read()).hexdigest()
     for name, digest in written.items():
-        c.wait(f"the kubelet to restart {name}", lambda n=name, d=digest: kubelet.runs(n, d))
+        c.wait(
+            f"the kubelet to restart {name}",
+            # The defaults bind this pass's values; mypy cannot type them from the context.
+            cast(Callable[[], bool], lambda n=name, d=digest: kubelet.runs(n, d)),
+        )
     if "etcd" in written:
         c.wait("etcd", c.local_etcd().healthy)
     if "kube-apiserver" in written:
@@ -138,7 +146,7 @@ def _set_manifest_versions(version, cluster):
         c.wait("the API server", lambda: c.api_healthy("127.0.0.1", port))
 
 
-def upgrade(args):
+def upgrade(args: list[str]) -> int:
     if args[:1] == ["apply"] and len(args) >= 2:
         target = args[1]
         client = _client()
@@ -188,7 +196,7 @@ def upgrade(args):
     return 1
 
 
-def version(args):
+def version(args: list[str]) -> int:
     if "short" in args or "-o=short" in args:
         print(kube.K8S_VERSION)
     else:
@@ -196,7 +204,7 @@ def version(args):
     return 0
 
 
-def config(args):
+def config(args: list[str]) -> int:
     if args[:2] in (["images", "list"], ["images", "pull"]):
         path = c.opt(args, "--config")
         cluster = {"kubernetesVersion": c.opt(args, "--kubernetes-version") or kube.K8S_VERSION}

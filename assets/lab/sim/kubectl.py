@@ -4,6 +4,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import kube
 import yaml
@@ -12,7 +14,12 @@ NOT_READY_AFTER = 20.0  # seconds without a kubelet heartbeat
 
 
 class Args:
-    def __init__(self, argv):
+    words: list[str]
+    flags: dict[str, str | bool]  # True: given without a value
+    files: list[str]
+    literals: list[str]
+
+    def __init__(self, argv: list[str]) -> None:
         self.words, self.flags, self.files, self.literals = [], {}, [], []
         takes = {
             "-n",
@@ -34,7 +41,9 @@ class Args:
             if a.startswith("--") and "=" in a:
                 k, v = a.split("=", 1)
                 self._set(k, v)
-            elif a in takes and i + 1 < len(argv):
+            elif a in takes:
+                if i + 1 == len(argv):  # as kubectl's flag parser refuses it
+                    raise SystemExit(f"error: flag needs an argument: {a}")
                 self._set(a, argv[i + 1])
                 i += 1
             elif a.startswith("-") and a != "-":
@@ -43,7 +52,7 @@ class Args:
                 self.words.append(a)
             i += 1
 
-    def _set(self, k, v):
+    def _set(self, k: str, v: str) -> None:
         k = {"-n": "--namespace", "-o": "--output", "-f": "--filename", "-l": "--selector"}.get(
             k, k
         )
@@ -54,11 +63,12 @@ class Args:
         else:
             self.flags[k] = v
 
-    def get(self, name, default=None):
+    # Any: a switch's value is True; callers ask value flags, which always hold text.
+    def get(self, name: str, default: str | None = None) -> Any:
         return self.flags.get(name, default)
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     a = Args(argv)
     if not a.words:
         print("usage: kubectl COMMAND", file=sys.stderr)
@@ -99,7 +109,7 @@ def main(argv):
         return 1
 
 
-def _targets(a):
+def _targets(a: Args) -> tuple[str, list[str]]:
     """(kind, [names]) from 'nodes a b' or 'node/a node/b'."""
     words = list(a.words)
     if words and "/" in words[0]:
@@ -110,11 +120,11 @@ def _targets(a):
     return kube.kind_of(words[0]), words[1:]
 
 
-def _ns(a, kind):
+def _ns(a: Args, kind: str) -> str | None:
     return a.get("--namespace", "default") if kube.resource_of(kind)[1] else None
 
 
-def _fetch(client, kind, names, a):
+def _fetch(client: kube.Client, kind: str, names: list[str], a: Args) -> list[dict[str, Any]]:
     resource, namespaced = kube.resource_of(kind)
     if names:
         out = []
@@ -127,7 +137,7 @@ def _fetch(client, kind, names, a):
         return out
     prefix = f"/registry/{resource}/"
     if namespaced and not a.flags.get("-A") and not a.flags.get("--all-namespaces"):
-        prefix += _ns(a, kind) + "/"
+        prefix += cast(str, _ns(a, kind)) + "/"  # a namespaced kind has one
     objs = [obj for _, obj in client.list(prefix)]
     selector = a.get("--selector")
     if selector:
@@ -140,14 +150,14 @@ def _fetch(client, kind, names, a):
     return objs
 
 
-def _ready(node):
+def _ready(node: dict[str, Any]) -> bool:
     for c in node.get("status", {}).get("conditions", []):
         if c.get("type") == "Ready":
             return time.time() - float(c.get("heartbeat", 0)) < NOT_READY_AFTER
     return False
 
 
-def _age(obj):
+def _age(obj: dict[str, Any]) -> str:
     ts = obj["metadata"].get("creationTimestamp")
     if not ts:
         return "<unknown>"
@@ -157,7 +167,7 @@ def _age(obj):
     return f"{secs // 60}m" if secs >= 60 else f"{secs}s"
 
 
-def _row(kind, o, wide, all_ns=False):
+def _row(kind: str, o: dict[str, Any], wide: bool, all_ns: bool = False) -> list[str]:
     m = o["metadata"]
     if kind == "Node":
         roles = (
@@ -200,12 +210,12 @@ def _row(kind, o, wide, all_ns=False):
     return [m["name"], _age(o)]
 
 
-def cmd_get(client, a):
+def cmd_get(client: kube.Client, a: Args) -> int:
     kind, names = _targets(a)
     objs = _fetch(client, kind, names, a)
     output = a.get("--output", "")
     if output == "json" or output == "yaml":
-        value = (
+        value: object = (
             objs[0]
             if names and len(objs) == 1
             else {"apiVersion": "v1", "kind": "List", "items": objs}
@@ -253,7 +263,7 @@ def cmd_get(client, a):
     return 0
 
 
-def _expand(files):
+def _expand(files: list[str]) -> Iterator[str]:
     """-f takes files and directories (their .yaml, .yml and .json files), as kubectl does."""
     for f in files:
         if f != "-" and os.path.isdir(f):
@@ -264,7 +274,7 @@ def _expand(files):
             yield f
 
 
-def _documents(files):
+def _documents(files: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
     for f in _expand(files):
         if f == "-":
             text = sys.stdin.read()
@@ -306,11 +316,11 @@ ANNOTATIONS_MAX = 262144  # apimachinery's TotalAnnotationSizeLimitB
 ESTABLISH_AFTER = 1.0  # seconds the lab's API server takes to establish a new CRD
 
 
-def _established(crd):
+def _established(crd: dict[str, Any]) -> bool:
     return time.time() >= float(crd.get("status", {}).get("labEstablishedAt", 0))
 
 
-def _require_crd(client, obj, source):
+def _require_crd(client: kube.Client, obj: dict[str, Any], source: str) -> None:
     group, _, version = obj.get("apiVersion", "").rpartition("/")
     if group in BUILT_IN_GROUPS:
         return
@@ -330,7 +340,7 @@ def _require_crd(client, obj, source):
     )
 
 
-def _last_applied(obj):
+def _last_applied(obj: dict[str, Any]) -> str:
     """What a client-side apply keeps of the object in its annotation; refused past the
     annotation size limit, as the API server's ValidateAnnotationsSize does."""
     bare = json.loads(json.dumps(obj))
@@ -348,7 +358,7 @@ def _last_applied(obj):
     return text
 
 
-def _save(client, obj, a, verb, source="-"):
+def _save(client: kube.Client, obj: dict[str, Any], a: Args, verb: str, source: str = "-") -> None:
     kind = obj.get("kind", "")
     meta = obj.setdefault("metadata", {})
     _require_crd(client, obj, source)
@@ -370,7 +380,7 @@ def _save(client, obj, a, verb, source="-"):
     print(f"{noun}/{meta['name']} {action}")
 
 
-def cmd_create(client, a):
+def cmd_create(client: kube.Client, a: Args) -> int:
     if a.files:
         for obj, source in _documents(a.files):
             _save(client, obj, a, "create", source)
@@ -386,7 +396,7 @@ def cmd_create(client, a):
     if a.words[:2] == ["secret", "generic"] and len(a.words) == 3:
         import base64
 
-        data = {}
+        data: dict[str, str] = {}
         for literal in a.literals:
             key, sep, value = literal.partition("=")
             if not sep:
@@ -408,7 +418,7 @@ def cmd_create(client, a):
     return 1
 
 
-def cmd_apply(client, a):
+def cmd_apply(client: kube.Client, a: Args) -> int:
     if not a.files:
         print("error: must specify -f", file=sys.stderr)
         return 1
@@ -417,7 +427,9 @@ def cmd_apply(client, a):
     return 0
 
 
-def _delete(client, kind, name, ns, ignore_missing):
+def _delete(
+    client: kube.Client, kind: str, name: str, ns: str | None, ignore_missing: bool
+) -> None:
     key = kube.registry_key(kind, name, ns)
     if client.get(key)[0] != 200:
         if ignore_missing:
@@ -434,7 +446,7 @@ def _delete(client, kind, name, ns, ignore_missing):
     print(f'{kube.resource_of(kind)[0].split("/")[-1].rstrip("s")} "{name}" deleted')
 
 
-def cmd_delete(client, a):
+def cmd_delete(client: kube.Client, a: Args) -> int:
     ignore = bool(a.flags.get("--ignore-not-found"))
     if a.files:
         for obj, _ in _documents(a.files):
@@ -452,7 +464,13 @@ def cmd_delete(client, a):
     return 0
 
 
-def _update(client, kind, name, a, change):
+def _update(
+    client: kube.Client,
+    kind: str,
+    name: str,
+    a: Args,
+    change: Callable[[dict[str, Any]], object],
+) -> None:
     key = kube.registry_key(kind, name, _ns(a, kind))
     status, obj = client.get(key)
     if status != 200:
@@ -463,12 +481,12 @@ def _update(client, kind, name, a, change):
     client.put(key, obj)
 
 
-def cmd_label(client, a):
+def cmd_label(client: kube.Client, a: Args) -> int:
     kind, rest = _targets(a)
     names = [w for w in rest if "=" not in w and not w.endswith("-")]
     changes = [w for w in rest if w not in names]
 
-    def change(obj):
+    def change(obj: dict[str, Any]) -> None:
         labels = obj["metadata"].setdefault("labels", {})
         for c in changes:
             if c.endswith("-"):
@@ -487,11 +505,11 @@ def cmd_label(client, a):
     return 0
 
 
-def cmd_taint(client, a):
+def cmd_taint(client: kube.Client, a: Args) -> int:
     kind, rest = _targets(a)
     name, specs = rest[0], rest[1:]
 
-    def change(obj):
+    def change(obj: dict[str, Any]) -> None:
         taints = obj.setdefault("spec", {}).setdefault("taints", [])
         for spec in specs:
             remove = spec.endswith("-")
@@ -518,7 +536,7 @@ def cmd_taint(client, a):
     return 0
 
 
-def _schedulable(client, a, unschedulable, word):
+def _schedulable(client: kube.Client, a: Args, unschedulable: bool, word: str) -> int:
     for n in a.words:
         _update(
             client,
@@ -531,22 +549,22 @@ def _schedulable(client, a, unschedulable, word):
     return 0
 
 
-def cmd_cordon(client, a):
+def cmd_cordon(client: kube.Client, a: Args) -> int:
     return _schedulable(client, a, True, "cordoned")
 
 
-def cmd_uncordon(client, a):
+def cmd_uncordon(client: kube.Client, a: Args) -> int:
     return _schedulable(client, a, False, "uncordoned")
 
 
-def cmd_drain(client, a):
+def cmd_drain(client: kube.Client, a: Args) -> int:
     _schedulable(client, a, True, "cordoned")
     for n in a.words:
         print(f"node/{n} drained")
     return 0
 
 
-def cmd_wait(client, a):
+def cmd_wait(client: kube.Client, a: Args) -> int:
     kind, names = _targets(a)
     condition = a.get("--for", "condition=Ready").split("=", 1)[1].lower()
     if names == [] and not a.flags.get("--all") and not a.get("--selector"):
@@ -570,6 +588,6 @@ def cmd_wait(client, a):
         time.sleep(0.5)
 
 
-def cmd_cluster_info(client, a):
+def cmd_cluster_info(client: kube.Client, a: Args) -> int:
     print(f"Kubernetes control plane is running at {client.server}")
     return 0

@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 import traceback
+from typing import Any
 
 import common
 import images
@@ -19,10 +20,10 @@ LOGS = "/var/log/pods"
 LABSIM = os.path.abspath(sys.argv[0])
 HEARTBEAT_EVERY = 2.0
 PULL_BACKOFF = 10.0  # seconds before an image that failed to pull is tried again
-_failed_pulls = {}  # image -> (retry at, message), for workload pods
+_failed_pulls: dict[str, tuple[float, str]] = {}  # image -> (retry at, message), for workload pods
 
 
-def main(args):
+def main(args: list[str]) -> int:
     if "--version" in args:
         print(f"Kubernetes {kube.K8S_VERSION}")
         return 0
@@ -46,7 +47,7 @@ def main(args):
         static_path = "/etc/kubernetes/manifests"
     os.makedirs(PODS, exist_ok=True)
     os.makedirs(LOGS, exist_ok=True)
-    stop = []
+    stop: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     last_beat = 0.0
     print(f"kubelet {os.getpid()} started", file=sys.stderr)
@@ -63,7 +64,7 @@ def main(args):
     return 0  # static pods keep running, as with a real kubelet
 
 
-def _flag(args, name, default):
+def _flag(args: list[str], name: str, default: str) -> str:
     for i, a in enumerate(args):
         if a.startswith(name + "="):
             return a.split("=", 1)[1]
@@ -72,36 +73,37 @@ def _flag(args, name, default):
     return default
 
 
-def _state(name):
+def _state(name: str) -> dict[str, Any] | None:
     try:
         with open(f"{PODS}/{name}.json") as f:
-            return json.load(f)
+            state: dict[str, Any] = json.load(f)
+            return state
     except (OSError, ValueError):
         return None
 
 
-def runs(name, digest):
+def runs(name: str, digest: str) -> bool:
     """Whether the static pod `name` runs from the manifest whose sha256 is `digest`."""
     return _runs(_state(name) or {}, digest)
 
 
-def _runs(state, digest):
+def _runs(state: dict[str, Any], digest: str) -> bool:
     pid = state.get("pid", 0)  # 0: recorded as running, not simulated
     return state.get("hash") == digest and (pid == 0 or common.alive(pid))
 
 
-def _save(name, state):
+def _save(name: str, state: dict[str, Any]) -> None:
     tmp = f"{PODS}/{name}.json.tmp{os.getpid()}"
     with open(tmp, "w") as f:
         json.dump(state, f)
     os.replace(tmp, f"{PODS}/{name}.json")
 
 
-def mounts(pod):
+def mounts(pod: dict[str, Any]) -> dict[str, str]:
     """mountPath -> host path of the first container's hostPath volume mounts; a mount of an
     undeclared volume makes the pod invalid, as the API validation does."""
     volumes = {v.get("name"): v for v in pod["spec"].get("volumes") or []}
-    out = {}
+    out: dict[str, str] = {}
     for i, m in enumerate(pod["spec"]["containers"][0].get("volumeMounts") or []):
         volume = volumes.get(m.get("name"))
         if volume is None:
@@ -113,7 +115,7 @@ def mounts(pod):
     return out
 
 
-def _start(name, command, pod_mounts):
+def _start(name: str, command: list[str], pod_mounts: dict[str, str]) -> int:
     env = dict(os.environ)
     env["LABSIM_MOUNTS"] = json.dumps(pod_mounts)
     if command[0] == "etcd":
@@ -126,8 +128,8 @@ def _start(name, command, pod_mounts):
     return common.spawn(argv, f"{LOGS}/{name}.log", env)
 
 
-def _reconcile(static_path):
-    wanted = {}
+def _reconcile(static_path: str) -> None:
+    wanted: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {}
     for path in sorted(glob.glob(f"{static_path}/*.yaml")):
         try:
             with open(path, "rb") as f:
@@ -185,7 +187,7 @@ def _reconcile(static_path):
         )
 
 
-def _pull(refs):
+def _pull(refs: list[str]) -> str | None:
     """None when every image is on the node (pulled now if need be), else why one is not."""
     for ref in filter(None, refs):
         retry, message = _failed_pulls.get(ref, (0.0, ""))
@@ -201,7 +203,7 @@ def _pull(refs):
     return None
 
 
-def _workload_pods(client, node, written):
+def _workload_pods(client: kube.Client, node: str, written: dict[str, str | None]) -> None:
     """Every DaemonSet's and Deployment's pod, as if placed on this node (the lab has no
     scheduler: each node must be able to run each), recorded with its image pulls' outcome."""
     for kind in ("DaemonSet", "Deployment"):
@@ -246,10 +248,10 @@ def _workload_pods(client, node, written):
             written[key] = problem
 
 
-_written_pods = {}
+_written_pods: dict[str, str | None] = {}
 
 
-def _heartbeat(kubeconfig):
+def _heartbeat(kubeconfig: str) -> None:
     try:
         client = kube.Client(kubeconfig)
         node = os.uname().nodename

@@ -7,7 +7,7 @@ import itertools
 import common
 
 
-def parse(path):
+def parse(path: str) -> tuple[tuple[str, int], list[tuple[str, int]]]:
     bind, servers = None, []
     try:
         f = open(common.container_path(path))  # noqa: SIM115
@@ -30,7 +30,7 @@ def parse(path):
     return bind, servers
 
 
-async def pipe(reader, writer):
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         while data := await reader.read(65536):
             writer.write(data)
@@ -41,10 +41,12 @@ async def pipe(reader, writer):
         writer.close()
 
 
-async def serve(bind, servers):
+async def serve(bind: tuple[str, int], servers: list[tuple[str, int]]) -> None:
     rotation = itertools.cycle(servers)
 
-    async def handle(client_reader, client_writer):
+    async def handle(
+        client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         for _ in range(len(servers)):
             host, port = next(rotation)
             try:
@@ -64,7 +66,7 @@ async def serve(bind, servers):
         await server.serve_forever()
 
 
-def main(args):
+def main(args: list[str]) -> int:
     config = args[args.index("-f") + 1] if "-f" in args else "/etc/haproxy/haproxy.cfg"
     bind, servers = parse(config)
     asyncio.run(serve(bind, servers))

@@ -1,11 +1,18 @@
 """What kubeadm writes: static Pod manifests, kubelet configuration, the first cluster objects."""
 
+from __future__ import annotations
+
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import bootstrap
 import kube
 import pki
 import yaml
+
+if TYPE_CHECKING:
+    import etcdapi
 
 MANIFESTS = "/etc/kubernetes/manifests"
 KUBELET_DIR = "/var/lib/kubelet"
@@ -22,12 +29,12 @@ ETCD_IMAGE_TAG = {
 }
 
 
-def _minor(version):
+def _minor(version: str) -> tuple[int, int]:
     major, minor = version.lstrip("v").split(".")[:2]
     return int(major), int(minor)
 
 
-def images(cluster):
+def images(cluster: dict[str, Any]) -> dict[str, str]:
     """What kubeadm runs for the cluster's version: tags from the catalog baked into this
     kubeadm (version.RELEASES), kubeadm's own table otherwise. With a custom imageRepository,
     CoreDNS is <repo>/coredns, as kubeadm's GetDNSImage has it."""
@@ -47,7 +54,7 @@ def images(cluster):
     return out
 
 
-def _pod(name, image, command, volumes):
+def _pod(name: str, image: str, command: list[str], volumes: list[str]) -> dict[str, Any]:
     named = [(v.strip("/").replace("/", "-") or "root", v) for v in volumes]
     return {
         "apiVersion": "v1",
@@ -75,13 +82,15 @@ def _pod(name, image, command, volumes):
     }
 
 
-def _extra(component):
+def _extra(component: dict[str, Any]) -> list[str]:
     import kubeadm_config
 
     return [f"--{k}={v}" for k, v in kubeadm_config.arg_items(component.get("extraArgs"))]
 
 
-def etcd_command(node, address, data_dir, initial_cluster, state):
+def etcd_command(
+    node: str, address: str, data_dir: str, initial_cluster: str, state: str
+) -> list[str]:
     return [
         "etcd",
         f"--advertise-client-urls=https://{address}:2379",
@@ -104,7 +113,15 @@ def etcd_command(node, address, data_dir, initial_cluster, state):
     ]
 
 
-def write_control_plane(cluster, address, port, node, data_dir, initial_cluster, state):
+def write_control_plane(
+    cluster: dict[str, Any],
+    address: str,
+    port: int,
+    node: str,
+    data_dir: str,
+    initial_cluster: str,
+    state: str,
+) -> None:
     os.makedirs(MANIFESTS, exist_ok=True)
     img = images(cluster)
     net = cluster.get("networking", {})
@@ -150,7 +167,9 @@ def write_control_plane(cluster, address, port, node, data_dir, initial_cluster,
         kube.write_yaml(f"{MANIFESTS}/{name}.yaml", pod)
 
 
-def write_kubelet_config(kubelet_doc, registration, address):
+def write_kubelet_config(
+    kubelet_doc: dict[str, Any] | None, registration: dict[str, Any] | None, address: str
+) -> None:
     config = {
         "apiVersion": "kubelet.config.k8s.io/v1beta1",
         "kind": "KubeletConfiguration",
@@ -170,7 +189,7 @@ def write_kubelet_config(kubelet_doc, registration, address):
         f.write(f'KUBELET_KUBEADM_ARGS="{" ".join(args)}"\n')
 
 
-def _configmap(ns, name, data):
+def _configmap(ns: str, name: str, data: dict[str, str]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -179,8 +198,10 @@ def _configmap(ns, name, data):
     }
 
 
-def _workload(kind, ns, name, image, replicas=None):
-    spec = {
+def _workload(
+    kind: str, ns: str, name: str, image: str, replicas: int | None = None
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
         "selector": {"matchLabels": {"k8s-app": name}},
         "template": {
             "metadata": {"labels": {"k8s-app": name}},
@@ -197,8 +218,15 @@ def _workload(kind, ns, name, image, replicas=None):
     }
 
 
-def upload_cluster_state(etcd, docs, cluster, node, address, registration):
-    put = lambda kind, obj: etcd.put(  # noqa: E731
+def upload_cluster_state(
+    etcd: etcdapi.Etcd,
+    docs: dict[str, dict[str, Any]],
+    cluster: dict[str, Any],
+    node: str,
+    address: str,
+    registration: dict[str, Any],
+) -> None:
+    put: Callable[[str, dict[str, Any]], None] = lambda kind, obj: etcd.put(  # noqa: E731
         kube.registry_key(kind, obj["metadata"]["name"], obj["metadata"].get("namespace")),
         kube.stamped(obj),
     )

@@ -5,26 +5,27 @@ import hashlib
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterable
 
 PKI = "/etc/kubernetes/pki"
 DAYS = 365
 CA_DAYS = 3650
 
 
-def _openssl(*args, input=None):
+def _openssl(*args: str, input: bytes | None = None) -> bytes:
     r = subprocess.run(["openssl", *args], input=input, capture_output=True, check=False)
     if r.returncode != 0:
         raise RuntimeError(f"openssl {args[0]} failed: {r.stderr.decode(errors='replace')}")
     return r.stdout
 
 
-def _write_key(path):
+def _write_key(path: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path)
     os.chmod(path, 0o600)
 
 
-def make_ca(base, cn):
+def make_ca(base: str, cn: str) -> None:
     """base: path without extension, e.g. /etc/kubernetes/pki/ca -> ca.crt and ca.key."""
     if os.path.exists(base + ".crt") and os.path.exists(base + ".key"):
         return
@@ -48,7 +49,16 @@ def make_ca(base, cn):
     )
 
 
-def issue(base, ca, cn, orgs=(), sans=(), server=False, client=True, days=DAYS):
+def issue(
+    base: str,
+    ca: str,
+    cn: str,
+    orgs: Iterable[str] = (),
+    sans: Iterable[str] = (),
+    server: bool = False,
+    client: bool = True,
+    days: int = DAYS,
+) -> None:
     """A leaf certificate signed by `ca` (a base path like make_ca's)."""
     _write_key(base + ".key")
     subj = "".join(f"/O={o}" for o in orgs) + f"/CN={cn}"
@@ -88,7 +98,7 @@ def issue(base, ca, cn, orgs=(), sans=(), server=False, client=True, days=DAYS):
         os.unlink(extfile)
 
 
-def _is_ip(s):
+def _is_ip(s: str) -> bool:
     import ipaddress
 
     try:
@@ -98,30 +108,30 @@ def _is_ip(s):
         return False
 
 
-def ca_hash(ca_crt_pem):
+def ca_hash(ca_crt_pem: bytes) -> str:
     """sha256 of the CA's SubjectPublicKeyInfo, as --discovery-token-ca-cert-hash wants it."""
     pub = _openssl("x509", "-pubkey", "-noout", input=ca_crt_pem)
     der = _openssl("pkey", "-pubin", "-outform", "der", input=pub)
     return "sha256:" + hashlib.sha256(der).hexdigest()
 
 
-def not_after(path):
+def not_after(path: str) -> str:
     out = _openssl("x509", "-enddate", "-noout", "-in", path).decode().strip()
     return out.split("=", 1)[1]
 
 
-def b64(path):
+def b64(path: str) -> str:
     with open(path, "rb") as f:
         return base64.b64encode(f.read()).decode()
 
 
-def encrypt(data, key):
+def encrypt(data: bytes, key: str) -> str:
     return base64.b64encode(
         _openssl("enc", "-aes-256-cbc", "-pbkdf2", "-salt", "-pass", f"pass:{key}", input=data)
     ).decode()
 
 
-def decrypt(blob, key):
+def decrypt(blob: str, key: str) -> bytes:
     return _openssl(
         "enc",
         "-d",
@@ -133,7 +143,9 @@ def decrypt(blob, key):
     )
 
 
-def control_plane_certs(node, address, sans, service_ip, endpoint_host):
+def control_plane_certs(
+    node: str, address: str, sans: list[str], service_ip: str, endpoint_host: str
+) -> None:
     """Every certificate a control-plane node needs, given the CAs are in place."""
     api_sans = [
         "kubernetes",

@@ -8,6 +8,7 @@ import sys
 import tarfile
 import time
 import tomllib
+from typing import IO, cast
 
 import images
 import kube
@@ -31,11 +32,11 @@ state = "/run/containerd"
 """
 
 
-def main(prog, args):
+def main(prog: str, args: list[str]) -> int:
     return {"containerd": containerd, "ctr": ctr, "crictl": crictl}[prog](args)
 
 
-def containerd(args):
+def containerd(args: list[str]) -> int:
     if "--version" in args or "-v" in args:
         print(f"containerd github.com/containerd/containerd {kube.CONTAINERD_VERSION} lab")
         return 0
@@ -54,7 +55,7 @@ def containerd(args):
             return 1
         root = parsed.get("root", "/var/lib/containerd")
         os.makedirs(root, exist_ok=True)
-    stop = []
+    stop: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     print("containerd successfully booted", flush=True)
     while not stop:
@@ -62,15 +63,15 @@ def containerd(args):
     return 0
 
 
-def _image_names(path):
+def _image_names(path: str) -> list[str]:
     """Image references in a docker-save or OCI archive."""
     with tarfile.open(path) as tar:
         names = tar.getnames()
         if "manifest.json" in names:
-            manifest = json.load(tar.extractfile("manifest.json"))
+            manifest = json.load(cast(IO[bytes], tar.extractfile("manifest.json")))
             return [tag for entry in manifest for tag in entry.get("RepoTags") or []]
         if "index.json" in names:
-            index = json.load(tar.extractfile("index.json"))
+            index = json.load(cast(IO[bytes], tar.extractfile("index.json")))
             return [
                 m.get("annotations", {}).get("io.containerd.image.name", "")
                 for m in index.get("manifests", [])
@@ -78,7 +79,7 @@ def _image_names(path):
     raise SystemExit(f"ctr: {path} is not an image archive")
 
 
-def ctr(args):
+def ctr(args: list[str]) -> int:
     words = [a for a in args if not a.startswith("-")]
     if "-n" in args:
         words.remove(args[args.index("-n") + 1])
@@ -111,7 +112,7 @@ def ctr(args):
     return 1
 
 
-def crictl(args):
+def crictl(args: list[str]) -> int:
     words = [a for a in args if not a.startswith("-")]
     verb = words[0] if words else ""
     if verb == "images":

@@ -29,10 +29,16 @@
 #   component-base    staging/src/k8s.io/component-base/{logs/api/v1,config/v1alpha1,
 #                     tracing/api/v1}/types.go
 
+from collections.abc import Mapping
+from typing import TypeAlias
 
-def _o(go, *inline, **fields):
+# A type in the notation above; an object's "$go" entry is a str among its fields.
+Schema: TypeAlias = "str | list[Schema] | dict[str, Schema]"
+
+
+def _o(go: str, *inline: Mapping[str, Schema], **fields: Schema) -> dict[str, Schema]:
     """An object of Go type `go`: the fields of the inlined parts, then the named ones."""
-    out = {"$go": go}
+    out: dict[str, Schema] = {"$go": go}
     for part in inline:
         out.update({k: v for k, v in part.items() if k != "$go"})
     out.update(fields)

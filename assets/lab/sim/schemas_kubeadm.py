@@ -1,10 +1,10 @@
 """kubeadm's configuration kinds, v1beta3 and v1beta4, from Kubernetes' Go types
 (schema_types.py lists the notation and the sources)."""
 
-from schema_types import _TAINT, _TYPE_META, _o
+from schema_types import _TAINT, _TYPE_META, Schema, _o
 
 # ---- k8s.io/api/core/v1 -------------------------------------------------------------------
-_ENV_VAR = {  # v1.EnvVar (inlined by kubeadm v1beta4's EnvVar)
+_ENV_VAR: dict[str, Schema] = {  # v1.EnvVar (inlined by kubeadm v1beta4's EnvVar)
     "name": "string",
     "value": "string",
     "valueFrom": _o(  # v1.EnvVarSource
@@ -45,7 +45,7 @@ _NETWORKING = {
     "podSubnet": "string",
     "dnsDomain": "string",
 }  # Networking
-_EXTERNAL_ETCD = {  # ExternalEtcd
+_EXTERNAL_ETCD: dict[str, Schema] = {  # ExternalEtcd
     "endpoints": ["string"],
     "caFile": "string",
     "certFile": "string",
@@ -60,14 +60,14 @@ _HOST_PATH_MOUNT = {  # HostPathMount
 }
 _PATCHES = {"directory": "string"}  # Patches
 _JOIN_CONTROL_PLANE = {"certificateKey": "string"}  # JoinControlPlane (+ localAPIEndpoint)
-_BOOTSTRAP_TOKEN_DISCOVERY = {  # BootstrapTokenDiscovery
+_BOOTSTRAP_TOKEN_DISCOVERY: dict[str, Schema] = {  # BootstrapTokenDiscovery
     "token": "string",
     "apiServerEndpoint": "string",
     "caCertHashes": ["string"],
     "unsafeSkipCAVerification": "bool",
 }
 _FILE_DISCOVERY = {"kubeConfigPath": "string"}  # FileDiscovery
-_NODE_REGISTRATION = {  # NodeRegistrationOptions, less kubeletExtraArgs
+_NODE_REGISTRATION: dict[str, Schema] = {  # NodeRegistrationOptions, less kubeletExtraArgs
     "name": "string",
     "criSocket": "string",
     "taints": [_TAINT],
