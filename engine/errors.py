@@ -28,5 +28,5 @@ class RefusedError(Exception):
 
 def said(problem: Problem, label: str) -> str:
     """A problem as one line under `label` (a flag, a field): "--fs '/x': ...", "keep: ..."."""
-    sep = " " if problem.message.startswith("'") else ": "
+    sep = " " if problem.message[:1] in ("'", '"') else ": "
     return f"{label}{sep}{problem.message}"

@@ -5,28 +5,32 @@ from __future__ import annotations
 import re
 
 from engine import grammar
-from engine.errors import RefusedError
+from engine.errors import Problem, RefusedError
 from store.documents.registry import Registry
 from store.store import Store
 
 USER_RE = re.compile(r"^[A-Za-z0-9._@-]{0,128}$")  # no ':', which basic auth cannot carry
 
 
-def problems(registry: Registry, store: Store) -> list[str]:
+def problems(registry: Registry, store: Store) -> list[Problem]:
     """What is wrong with a registry to be added, each naming the field and the fix."""
     found = []
     if not grammar.NAME_RE.match(registry.name):
-        found.append(f"name {registry.name!r}: use lowercase letters, digits and '-'")
+        found.append(Problem("name", f"{registry.name!r}: use lowercase letters, digits and '-'"))
     elif store.registries.exists(registry.name):
-        found.append(f"name {registry.name!r}: a registry with that name exists; pick another")
+        found.append(
+            Problem("name", f"{registry.name!r}: a registry with that name exists; pick another")
+        )
     if grammar.host_port(registry.host):
-        found.append(f"host {registry.host!r}: give HOST or HOST:PORT, without a scheme")
+        found.append(
+            Problem("host", f"{registry.host!r}: give HOST or HOST:PORT, without a scheme")
+        )
     if not USER_RE.match(registry.username):
-        found.append(f"user {registry.username!r}: use letters, digits and . _ @ -")
+        found.append(Problem("username", f"{registry.username!r}: use letters, digits and . _ @ -"))
     if registry.ca_pem and "BEGIN CERTIFICATE" not in registry.ca_pem:
-        found.append("CA: not a PEM certificate")
+        found.append(Problem("caPem", "not a PEM certificate"))
     if registry.username and not registry.password:
-        found.append("password: a user needs its password")
+        found.append(Problem("password", "a user needs its password"))
     return found
 
 

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from engine import grammar
+from engine.errors import said
 from engine.nodes.service import NodeError, default_name, validate
 from store.documents.node import Node
 
@@ -67,7 +68,7 @@ def _node(row: dict[str, Any], where: str) -> tuple[Node, str]:
         raise ImportError_(f"{where}: {e}") from None
     problems = validate(node)
     if problems:
-        raise ImportError_(f"{where}: " + "; ".join(problems))
+        raise ImportError_(f"{where}: " + "; ".join(said(p, p.field) for p in problems))
     return node, str(row.get("hostKey") or "")
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from engine import grammar
-from engine.errors import RefusedError
+from engine.errors import Problem, RefusedError
 from engine.execution.redact import Redactor
 from engine.nodes import facts
 from engine.ssh.connection import NodeConnection, SSHError, connect, resolve
@@ -29,30 +29,41 @@ class NodeError(RefusedError):
     """A node cannot be added or used; the message names the field or node and the fix."""
 
 
-def validate(node: Node) -> list[str]:
+def validate(node: Node) -> list[Problem]:
     """Every problem with the node's fields, each naming the field and the fix."""
     problems = []
     if not NAME_RE.match(node.name):
         problems.append(
-            f"name {node.name!r}: use lowercase letters, digits and '-', at most 63, "
-            "starting and ending with a letter or digit"
+            Problem(
+                "name",
+                f"{node.name!r}: use lowercase letters, digits and '-', at most 63, "
+                "starting and ending with a letter or digit",
+            )
         )
     try:
         ipaddress.ip_address(node.address)
     except ValueError:
         if not HOST_RE.match(node.address):
-            problems.append(f"address {node.address!r}: give an IP address or a host name")
+            problems.append(
+                Problem("address", f"{node.address!r}: give an IP address or a host name")
+            )
     if not USER_RE.match(node.user):
-        problems.append(f"user {node.user!r}: a login name of letters, digits, '_', '.' and '-'")
+        problems.append(
+            Problem("user", f"{node.user!r}: a login name of letters, digits, '_', '.' and '-'")
+        )
     if node.jump and not JUMP_RE.match(node.jump):
-        problems.append(f"jump {node.jump!r}: use USER@HOST[:PORT]")
+        problems.append(Problem("jump", f"{node.jump!r}: use USER@HOST[:PORT]"))
     if not NAME_RE.match(node.region):
-        problems.append(f"region {node.region!r}: use lowercase letters, digits and '-'")
+        problems.append(
+            Problem("region", f"{node.region!r}: use lowercase letters, digits and '-'")
+        )
     for key, value in node.labels.items():
         if grammar.label_key(key):
-            problems.append(f"label {key!r}: not a valid Kubernetes label key")
+            problems.append(Problem("labels", f"{key!r}: not a valid Kubernetes label key"))
         if grammar.label_value(value):
-            problems.append(f"label {key}={value!r}: not a valid Kubernetes label value")
+            problems.append(
+                Problem("labels", f"{key}={value!r}: not a valid Kubernetes label value")
+            )
     return problems
 
 
@@ -108,10 +119,10 @@ class NodeService:
 
     async def add(self, node: Node, accept_fingerprint: str) -> Node:
         problems = validate(node)
-        if problems:
-            raise NodeError("; ".join(problems))
         if self.store.nodes.exists(node.name):
-            raise NodeError(f"name {node.name!r}: a node with that name exists; pick another")
+            problems.append(Problem("name", f"{node.name!r}: a node with that name exists"))
+        if problems:
+            raise NodeError(problems=problems)
         if not accept_fingerprint:
             raise NodeError(f"{node.name}: accept its host key first")
         self._one_machine_one_node(node, accept_fingerprint)

@@ -21,6 +21,8 @@ from store.settings import SSHSettings
 
 LineSink = Callable[[str, str], Awaitable[None] | None]  # (stream "out"|"err", line)
 PID_MARK = "KCTUI_PGID "
+# One per node name (a machine is one node): /var/lib is on every node, and the node's own.
+STEP_LOCK = "/var/lib/kctui-step-{node}.lock"
 PREFERRED_CIPHERS = [
     "aes128-gcm@openssh.com",
     "aes256-gcm@openssh.com",
@@ -188,14 +190,21 @@ class NodeConnection:
         on_line: LineSink,
         *,
         time_limit: float | None = None,
+        one_at_a_time: bool = False,
     ) -> int:
         """Run `script` with `bash -euo pipefail -s` as root; lines go to `on_line`.
 
         sshd starts each command as a session leader but does not end it when its channel
         closes, so the script first reports its process group, which is killed on a timeout or
-        a cancel.
+        a cancel. A script of a kctui that died runs on to its end on the node: with
+        `one_at_a_time`, a step's script waits for any other one on the node (the lock is
+        flock's own: the script and what it starts do not hold it).
         """
-        command, prefix = await self._command("bash -euo pipefail -s")
+        shell = "bash -euo pipefail -s"
+        if one_at_a_time:
+            lock = shlex.quote(STEP_LOCK.format(node=self.node.name))
+            shell = f"flock -o {lock} {shell}"
+        command, prefix = await self._command(shell)
         exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
         process = await self.conn.create_process(command, encoding="utf-8", errors="replace")
         pid: list[int] = []

@@ -33,7 +33,16 @@ def register(sub: Any) -> None:
     p.add_argument("--label", action="append", default=[], metavar="K=V")
     p.add_argument("--accept-host-key", metavar="SHA256:...", default="")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=run_add)
+    p.set_defaults(
+        handler=run_add,
+        flags={
+            "name": "--name",
+            "user": "--user",
+            "jump": "--jump",
+            "region": "--region",
+            "labels": "--label",
+        },
+    )
 
     p = add_command(verbs, "import", "add nodes from CSV, a YAML list or an Ansible INI inventory")
     p.add_argument("file", type=Path)

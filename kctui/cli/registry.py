@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.errors import RefusedError
 from kctui.cli.common import add_command
 from kctui.cli.context import CliError, Context
 from kctui.cli.output import print_json, print_table
@@ -24,7 +25,15 @@ def register(sub: Any) -> None:
     p.add_argument("--user", default="")
     p.add_argument("--password-stdin", action="store_true")
     p.add_argument("--description", default="")
-    p.set_defaults(handler=run_add)
+    p.set_defaults(
+        handler=run_add,
+        flags={
+            "host": "--host",
+            "username": "--user",
+            "caPem": "--ca",
+            "password": "--password-stdin",
+        },
+    )
     p = add_command(verbs, "list", "list registries")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_list)
@@ -63,7 +72,7 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
     )
     found = problems(registry, ctx.store)
     if found:
-        raise CliError("; ".join(found))
+        raise RefusedError(problems=found)
     ctx.store.registries.add(registry)
     print(f"added registry {registry.name} ({registry.url})")
     return 0

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from engine import grammar
+from engine.errors import said
 from engine.nodes.service import NodeError, NodeService, default_name, validate
 from screens.dialogs import HostKeyScreen
 from screens.workers import ReportsFailedWorkers
@@ -96,9 +97,9 @@ class AddNodeScreen(ReportsFailedWorkers, ModalScreen[str | None]):
                     raise ValueError
             except ValueError:
                 errors["port"] = "port: a number from 1 to 65535"
-        labels, problem = grammar.parse_labels(grammar.split_list(self._value("labels")))
-        if problem:
-            errors["labels"] = problem
+        labels, bad_label = grammar.parse_labels(grammar.split_list(self._value("labels")))
+        if bad_label:
+            errors["labels"] = bad_label
         secrets = {
             f: self.query_one(f"#{f}", Input).value for f in ("password", "passphrase", "sudo")
         }
@@ -119,11 +120,8 @@ class AddNodeScreen(ReportsFailedWorkers, ModalScreen[str | None]):
             )
         except ValidationError as e:
             return None, {**errors, "address": str(e.errors()[0]["msg"])}
-        for problem in validate(node):
-            field = {"label": "labels"}.get(problem.split(" ", 1)[0], problem.split(" ", 1)[0])
-            errors.setdefault(
-                field if field in dict((f[0], 1) for f in FIELDS) else "address", problem
-            )
+        for found in validate(node):
+            errors.setdefault(found.field, said(found, found.field))
         if self.store.nodes.exists(node.name):
             errors["name"] = f"name {node.name!r}: a node with that name exists; pick another"
         return node, errors

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.syntax import Syntax
 from textual import work
@@ -44,6 +44,13 @@ class TextScreen(ModalScreen[None]):
 class RegistryForm(FormScreen):
     DEFAULT_CSS = "RegistryForm > VerticalScroll { width: 72; height: 85%; }"
     BINDINGS = [Binding("ctrl+s", "save", "Add", id="registry.save")]
+    FIELDS: ClassVar[dict[str, tuple[str, str]]] = {
+        "name": ("Name", "registry-name"),
+        "host": ("Host", "registry-host"),
+        "caPem": ("CA certificate", "registry-ca"),
+        "username": ("User", "registry-user"),
+        "password": ("Password", "registry-password"),
+    }
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -105,7 +112,7 @@ class RegistryForm(FormScreen):
         )
         found = problems(registry, self.store)
         if found:
-            self.show_error("\n".join(found))
+            self.show_problems(found)
             return
         self.store.registries.add(registry)
         self.dismiss(True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.errors import said
 from engine.nodes.imports import ImportError_, parse
 from engine.nodes.service import validate
 from store.documents.node import Node
@@ -101,10 +102,10 @@ def test_yaml_problems_carry_line_numbers(tmp_path: Path) -> None:
         ({"address": "not an address!"}, "address 'not an address!'"),
         ({"jump": "a@b@c"}, "jump 'a@b@c': use USER@HOST[:PORT]"),
         ({"region": "East"}, "region 'East'"),
-        ({"labels": {"bad key!": "v"}}, "label 'bad key!'"),
-        ({"labels": {"k": "bad value!"}}, "label k='bad value!'"),
+        ({"labels": {"bad key!": "v"}}, "labels 'bad key!'"),
+        ({"labels": {"k": "bad value!"}}, "labels: k='bad value!'"),
     ],
 )
 def test_validation_names_the_field(fields: dict[str, object], message: str) -> None:
     node = Node.model_validate({"name": "n", "address": "10.0.0.1", **fields})
-    assert any(message in p for p in validate(node))
+    assert any(message in said(p, p.field) for p in validate(node))

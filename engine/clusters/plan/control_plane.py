@@ -61,7 +61,10 @@ def control_plane_steps(c: CreateContext) -> list[Step]:
                 f"  kubeadm init --config {INIT_RUN} --upload-certs\n"
                 "fi\n"
                 "mkdir -p /root/.kube && cp /etc/kubernetes/admin.conf /root/.kube/config\n"
-                'echo "KCTUI_OUTPUT join_command=$(kubeadm token create --print-join-command)"\n'
+                # An assignment, so that a failing token create fails the step (set -e).
+                "join=$(kubeadm token create --print-join-command)\n"
+                '[ -n "$join" ] || { echo "kubeadm token create printed no join command" >&2; exit 1; }\n'
+                'echo "KCTUI_OUTPUT join_command=$join"\n'
             ),
         )
     )
