@@ -10,13 +10,10 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from engine.errors import RefusedError, said
 from kctui import __version__
 from kctui.cli.common import GLOBAL_OPTIONS
 from kctui.cli.context import CliError, Context
-from store.documents.base import field_errors
 from store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -92,7 +89,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as e:
         print(f"kctui: error: {e}", file=sys.stderr)
         return 1
-    except ValidationError as e:
+    except ValueError as e:
+        # pydantic's ValidationError is a ValueError; imported here, not before the first frame
+        from pydantic import ValidationError
+
+        from store.documents.base import field_errors
+
+        if not isinstance(e, ValidationError):
+            raise
         # a value given on the command line that a document refuses (a too long --description)
         for field, message in field_errors(e):
             print(f"kctui: error: {field}: {message}", file=sys.stderr)
