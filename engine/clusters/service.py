@@ -12,7 +12,6 @@ from engine.clusters.plan.create import plan_create
 from engine.clusters.plan.delete import plan_delete
 from engine.clusters.validate import SpecError, validate
 from engine.errors import Problem, RefusedError
-from engine.execution.detached import run_detached
 from engine.execution.events import EventBus
 from engine.execution.runner import Runner
 from store.documents.cluster import Cluster, ClusterNode, ClusterPhase
@@ -69,10 +68,6 @@ class ClusterService:
             for name in cluster.spec.node_names:
                 self.store.nodes.update(name, lambda n: setattr(n, "cluster", cluster.name))
         return cluster, op
-
-    async def start(self, op: Operation) -> Operation:
-        """Run `op` in a process of its own and follow it to its end (see execution.detached)."""
-        return await run_detached(self.store, op, self.bus)
 
     async def run(self, op: Operation) -> Operation:
         """Run `op` in this process: what the operation's own process does."""

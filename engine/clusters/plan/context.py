@@ -4,7 +4,6 @@ out once, and the small script pieces the phases share."""
 from __future__ import annotations
 
 import secrets
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,18 +152,3 @@ PICK_ADDRESS = 'ADDR=$(printf "%s\\n" $ADDRESSES | sed -n "s/^$KCTUI_NODE=//p")\
 def _package_path(store: Store, package_id: str) -> Path:
     pkg = store.resources.get(package_id)
     return store.resources_dir / pkg.archive
-
-
-def download_script(urls: list[str]) -> str:
-    """Online mode: fetch each package and its .sha256 from the mirror, and check it."""
-    lines = [f"mkdir -p {PACKAGES}", f"cd {PACKAGES}"]
-    for url in urls:
-        name = url.rsplit("/", 1)[1]
-        q = shlex.quote
-        lines += [
-            f"curl -fsSL --retry 3 -o {q(name)}.part {q(url)}",
-            f"curl -fsSL --retry 3 -o {q(name)}.sha256 {q(url + '.sha256')}",
-            f'echo "$(cut -d" " -f1 {q(name)}.sha256)  {q(name)}.part" | sha256sum -c --quiet -',
-            f"mv -f {q(name)}.part {q(name)}",
-        ]
-    return "\n".join(lines) + "\n"
