@@ -340,7 +340,7 @@ class Runner:
             env["KCTUI_NODE"] = node
             env.update(step.env)
             env.update({k: v.reveal() for k, v in step.secrets.items()})
-            return await conn.run_script(PRELUDE + step.script, env, emit, one_at_a_time=True)
+            return await conn.run_step(PRELUDE + step.script, env, emit)
         if step.action == "upload":
             for f in step.files:
                 if f.merge:

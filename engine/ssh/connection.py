@@ -16,11 +16,10 @@ from typing import Any
 import asyncssh
 
 from engine.ssh.hostkeys import KnownHosts, PinnedClient, explain, fingerprint
+from engine.ssh.stepshell import PID_MARK, REPORT_GROUP, SERVER, LineSink, StepShell, StepShellError
 from store.documents.node import Node
 from store.settings import SSHSettings
 
-LineSink = Callable[[str, str], Awaitable[None] | None]  # (stream "out"|"err", line)
-PID_MARK = "KCTUI_PGID "
 # One per node name (a machine is one node): /var/lib is on every node, and the node's own.
 STEP_LOCK = "/var/lib/kctui-step-{node}.lock"
 PREFERRED_CIPHERS = [
@@ -30,8 +29,6 @@ PREFERRED_CIPHERS = [
     "aes128-ctr",
     "aes256-ctr",
 ]
-# Field 5 of /proc/PID/stat is the process group; read without starting a process.
-REPORT_GROUP = f'read -r _ _ _ _ _pgid _ < /proc/$$/stat; echo "{PID_MARK}$_pgid" >&2\n'
 
 
 class SSHError(Exception):
@@ -144,6 +141,8 @@ class NodeConnection:
         self._sudo: str | None = None  # "root", "nopasswd" or "password"
         self._sudo_lock = asyncio.Lock()
         self._kills: set[asyncio.Task[None]] = set()
+        self._shell: StepShell | None = None
+        self._shell_lock = asyncio.Lock()
 
     @property
     def server_host_key(self) -> asyncssh.SSHKey | None:
@@ -190,21 +189,15 @@ class NodeConnection:
         on_line: LineSink,
         *,
         time_limit: float | None = None,
-        one_at_a_time: bool = False,
     ) -> int:
-        """Run `script` with `bash -euo pipefail -s` as root; lines go to `on_line`.
+        """Run `script` with `bash -euo pipefail -s` as root, in a session of its own; lines go
+        to `on_line`.
 
         sshd starts each command as a session leader but does not end it when its channel
         closes, so the script first reports its process group, which is killed on a timeout or
-        a cancel. A script of a kctui that died runs on to its end on the node: with
-        `one_at_a_time`, a step's script waits for any other one on the node (the lock is
-        flock's own: the script and what it starts do not hold it).
+        a cancel.
         """
-        shell = "bash -euo pipefail -s"
-        if one_at_a_time:
-            lock = shlex.quote(STEP_LOCK.format(node=self.node.name))
-            shell = f"flock -o {lock} {shell}"
-        command, prefix = await self._command(shell)
+        command, prefix = await self._command("bash -euo pipefail -s")
         exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
         process = await self.conn.create_process(command, encoding="utf-8", errors="replace")
         pid: list[int] = []
@@ -235,6 +228,26 @@ class NodeConnection:
             signal = completed.exit_signal[0] if completed.exit_signal else "unknown"
             return 128 + {"TERM": 15, "KILL": 9, "HUP": 1, "INT": 2}.get(signal, 0)
         return code
+
+    async def run_step(self, script: str, env: Mapping[str, str], on_line: LineSink) -> int:
+        """Run a step's `script` as root in the connection's step shell (see stepshell.py),
+        with `env` exported and `set -euo pipefail`; lines go to `on_line`."""
+        async with self._shell_lock:
+            if self._shell is None or not self._shell.alive:
+                lock = shlex.quote(STEP_LOCK.format(node=self.node.name))
+                command, prefix = await self._command(
+                    f"flock -o {lock} bash -c {shlex.quote(SERVER)}"
+                )
+                process = await self.conn.create_process(
+                    command, encoding="utf-8", errors="replace"
+                )
+                self._shell = StepShell.start(process, prefix, self._kill_group)
+            shell = self._shell
+        exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
+        try:
+            return await shell.run(exports + script, on_line)
+        except StepShellError as e:
+            raise SSHError(f"{self.node.name}: {e}") from None
 
     def _kill_group(self, pid: int) -> None:
         """End the script's process group from a new session, without waiting for it here."""
