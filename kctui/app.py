@@ -89,21 +89,27 @@ class KctuiApp(ReportsFailedWorkers, App[None]):
         """Quit; operations started here go on in their own processes, and we say so."""
         from engine.execution.detached import running
 
+        from screens.wizard.screen import WizardScreen
+
+        said = []
+        if any(isinstance(s, WizardScreen) and s.keep_draft() for s in self.screen_stack):
+            said.append("kctui: the wizard's input is kept as a draft; `a` on Clusters reopens it.")
         going = running(self.store)
-        message = None
         if going:
-            message = (
+            said.append(
                 f"kctui: {len(going)} operation(s) go on in the background: "
                 + ", ".join(f"{o.id} ({o.type} {o.cluster})" for o in going)
                 + ". Follow one with: kctui operation logs OP --follow"
             )
-        self.exit(message=message)
+        self.exit(message="\n".join(said) or None)
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self.store, lambda: self.settings)
 
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
             self.push_screen(HelpScreen(key_rows(self.screen)))
 
 

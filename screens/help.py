@@ -35,8 +35,6 @@ def _where(node: object, app: object) -> str:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="help.close"),
-        Binding("question_mark", "dismiss", "Close", show=False, id="help.close-again"),
-        Binding("q", "dismiss", "Close", show=False, id="help.close-q"),
     ]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:

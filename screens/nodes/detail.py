@@ -43,7 +43,7 @@ class NodeDetailScreen(ModalScreen[None]):
     NodeDetailScreen > VerticalScroll { width: 90%; height: 80%; border: round $accent;
         background: $surface; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="node-detail.close")]
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="node-detail.close")]
 
     def __init__(self, node: Any) -> None:
         super().__init__()

@@ -27,7 +27,7 @@ class TextScreen(ModalScreen[None]):
     TextScreen { align: center middle; }
     TextScreen > VerticalScroll { width: 90%; height: 85%; border: round $accent; background: $surface; }
     """
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="text.close")]
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="text.close")]
 
     def __init__(self, title: str, text: str, lexer: str = "yaml") -> None:
         super().__init__()

@@ -93,7 +93,7 @@ class ConfigStep(WizardStep):
         yield from field(
             "Backup point", "spec.backupPoint", widget=Select(points, prompt="none", id="in-backup")
         )
-        yield Button("Quick create: straight to confirm (ctrl+q)", id="quick")
+        yield Button("Quick create: straight to confirm (ctrl+g)", id="quick")
 
     def versions(self, offline: bool) -> list[str]:
         if offline:

@@ -68,7 +68,7 @@ class WizardScreen(Screen[str | None]):
     BINDINGS = [
         Binding("ctrl+n", "next", "Next", id="wizard.next", priority=True),
         Binding("ctrl+b", "back", "Back", id="wizard.back", priority=True),
-        Binding("ctrl+q", "quick", "Quick create", id="wizard.quick", priority=True),
+        Binding("ctrl+g", "quick", "Quick create", id="wizard.quick", priority=True),
         Binding("ctrl+s", "create", "Create", id="wizard.create", priority=True),
         Binding(
             "ctrl+t",
@@ -188,6 +188,20 @@ class WizardScreen(Screen[str | None]):
         if event.select.id == "in-template" and isinstance(event.value, str):
             self.pick_template(event.value)
             self.notify(f"Template {event.value} applied to the later steps", timeout=3)
+
+    def has_input(self) -> bool:
+        self.steps()[self.index].apply(self.draft)
+        spec = self.draft.spec
+        return bool(self.draft.name or spec.masters or spec.workers)
+
+    def keep_draft(self) -> bool:
+        """Keep what was typed as the draft (the app quitting under the wizard)."""
+        from store.documents.draft import Draft
+
+        if not self.has_input():
+            return False
+        self.store.drafts.put(Draft(name=DRAFT, cluster=self.draft, step=self.index))
+        return True
 
     def action_leave(self) -> None:
         from screens.dialogs import ConfirmScreen

@@ -1,0 +1,101 @@
+"""Keys: no screen offers a key the app takes first, and no key leaves the wizard losing input."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.widgets import DataTable
+
+import screens
+from kctui.app import KctuiApp, make_app
+from screens.wizard.screen import WizardScreen
+from store.settings import Settings
+from tests.screens.test_wizard import world
+from tests.screens.waits import until
+
+
+def kctui_classes() -> list[type[DOMNode]]:
+    found: dict[str, type[DOMNode]] = {}
+    for info in pkgutil.walk_packages(screens.__path__, "screens."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, DOMNode) and cls.__module__.startswith("screens."):
+                found[f"{cls.__module__}.{cls.__qualname__}"] = cls
+    return list(found.values())
+
+
+def keys(bindings: object) -> set[str]:
+    out = set()
+    for b in bindings:  # type: ignore[attr-defined]
+        key = b.key if isinstance(b, Binding) else b[0]
+        out.update(k.strip() for k in key.split(","))
+    return out
+
+
+def test_no_screen_binding_collides_with_an_app_binding() -> None:
+    app_keys = (
+        set(KctuiApp._merged_bindings.key_to_bindings) if KctuiApp._merged_bindings else set()
+    )
+    app_keys |= {k for cls in KctuiApp.__mro__ for k in keys(cls.__dict__.get("BINDINGS", []))}
+    assert {"q", "ctrl+q", "ctrl+c", "ctrl+p", "question_mark"} <= app_keys
+    classes = kctui_classes()
+    assert len(classes) > 20
+    collisions = [
+        f"{cls.__qualname__}: {key}"
+        for cls in classes
+        for key in keys(cls.__dict__.get("BINDINGS", []))
+        if key in app_keys
+    ]
+    assert collisions == []
+
+
+async def test_quick_create_goes_to_confirm_and_the_app_stays(tmp_path: Path) -> None:
+    store = world(tmp_path)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WizardScreen)
+        await pilot.press(*"quick", "tab", "tab", "tab", "tab", "m", "ctrl+n", "ctrl+n")
+        await until(pilot, lambda: screen.index == 2, what="the config step")
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: screen.index == 5, what="the confirm step")
+        assert app.is_running and app.screen is screen
+
+
+async def quit_in_the_node_table(
+    tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = world(tmp_path)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"kept", "tab", "tab", "tab", "tab", "m")
+        await pilot.pause()
+        assert isinstance(app.focused, DataTable)
+        await pilot.press(key)
+        await until(pilot, lambda: not app.is_running, what="the app to quit")
+    draft = store.drafts.get("wizard")
+    assert draft.cluster.name == "kept" and [m.node for m in draft.cluster.spec.masters] == ["n1"]
+    assert "kept as a draft" in capsys.readouterr().err
+
+
+async def test_q_in_the_wizard_keeps_the_draft(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await quit_in_the_node_table(tmp_path, "q", capsys)
+
+
+async def test_ctrl_q_in_the_wizard_keeps_the_draft(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await quit_in_the_node_table(tmp_path, "ctrl+q", capsys)
