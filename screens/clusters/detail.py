@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from screens.clusters.backups import BACKUP_COLUMNS, SCHEDULE_COLUMNS, BackupTabs
+from screens.dialogs import ConfirmScreen
 from screens.operations import confirm_cancel, start_operation
 from screens.tables import put_rows
 
@@ -63,8 +64,17 @@ class TypedConfirmScreen(ModalScreen[bool]):
             )
             yield Input(id="typed")
 
+            yield Static("", id="typed-error", classes="field-error")
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() == self.expected)
+        typed = event.value.strip()
+        if typed == self.expected:
+            self.dismiss(True)
+            return
+        said = f"'{typed}' is not {self.expected}" if typed else "The name is empty"
+        self.query_one("#typed-error", Static).update(
+            f"{said}: type the name exactly, or esc to cancel."
+        )
 
 
 @dataclass(frozen=True)
@@ -329,9 +339,8 @@ class ClusterDetailScreen(BackupTabs):
         )
 
     def action_kubectl(self) -> None:
-        import subprocess
-
         from engine.ssh.terminal import ssh_argv
+        from screens.terminal import open_terminal
 
         cluster = self._cluster()
         if cluster is None:
@@ -347,29 +356,53 @@ class ClusterDetailScreen(BackupTabs):
             if (node.user or "root") == "root"
             else f"sudo -i env {shell.replace('exec ', '')}"
         )
-        with self.app.suspend():
-            subprocess.run(argv, check=False)
+        open_terminal(self.app, argv, f"kubectl on {node.name}, cluster {cluster.name} (as root)")
 
     def action_delete(self) -> None:
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                return
+        name = self.cluster_name
+        backups = len(self.store.backups.list(lambda b: b.cluster == name))
+        blocker = (
+            f"\n\nIt has {backups} backup(s), which block the delete. After the name you are "
+            "asked whether to force it; the backups are kept."
+            if backups
+            else ""
+        )
+
+        def start(force: bool) -> None:
             from engine.clusters.service import ClusterService
             from engine.errors import RefusedError
             from screens.oplog.screen import OperationLogScreen
 
             try:
-                op = ClusterService(self.store, self.settings()).delete_operation(self.cluster_name)
+                op = ClusterService(self.store, self.settings()).delete_operation(name, force)
             except RefusedError as e:
                 self.notify("; ".join(p.message for p in e.problems) or str(e), severity="error")
                 return
             start_operation(self.app, self.store, self.settings(), op)
             self.app.push_screen(OperationLogScreen(self.store, op.id))
 
+        def forced(yes: bool | None) -> None:
+            if yes:
+                start(force=True)
+
+        def typed(yes: bool | None) -> None:
+            if not yes:
+                return
+            if not backups:
+                start(force=False)
+                return
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Force the delete of {name}? Its {backups} backup(s) stay on their "
+                    "backup point and in kctui's list.",
+                    yes="Force delete",
+                ),
+                forced,
+            )
+
         self.app.push_screen(
             TypedConfirmScreen(
-                self.cluster_name,
-                f"Delete cluster {self.cluster_name}? Every node is reset and freed.",
+                name, f"Delete cluster {name}? Every node is reset and freed.{blocker}"
             ),
-            answer,
+            typed,
         )

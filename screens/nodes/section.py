@@ -183,13 +183,11 @@ class NodesSection(ListSection):
         self.reload()
 
     def action_terminal(self) -> None:
-        import subprocess
-
         from engine.ssh.terminal import ssh_argv
+        from screens.terminal import open_terminal
 
         name = self.selected_name()
         if not name:
             return
         argv = ssh_argv(self._by_name[name], self.store.known_hosts)
-        with self.app.suspend():
-            subprocess.run(argv, check=False)
+        open_terminal(self.app, argv, f"a shell on node {name}")

@@ -8,7 +8,6 @@ import pkgutil
 from pathlib import Path
 
 import pytest
-
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.widgets import DataTable

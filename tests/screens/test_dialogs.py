@@ -1,0 +1,102 @@
+"""Dialogs keep their keys: a wrong name in the delete dialog is said and the dialog stays, the
+force path has its own confirmation, and a terminal says how to come back before it opens."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Static
+
+import screens.clusters.detail as detail
+import screens.terminal as terminal
+from kctui.app import make_app
+from screens.clusters.detail import ClusterDetailScreen, TypedConfirmScreen
+from screens.dialogs import ConfirmScreen
+from store.documents.node import Node
+from store.settings import Settings
+from tests.screens.test_cluster_backups import seeded
+from tests.screens.waits import until
+
+
+def started(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    ops: list[Any] = []
+    monkeypatch.setattr(detail, "start_operation", lambda app, store, settings, op: ops.append(op))
+    return ops
+
+
+async def test_a_wrong_name_is_said_and_keys_stay_in_the_dialog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = seeded(tmp_path)
+    ops = started(monkeypatch)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
+        await pilot.pause()
+        await pilot.press("D")
+        await until(pilot, lambda: isinstance(app.screen, TypedConfirmScreen), what="the dialog")
+        dialog = app.screen
+        text = str(dialog.query_one(Static).render())
+        assert "1 backup(s), which block the delete" in text
+        await pilot.press(*"c2", "enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        said = str(dialog.query_one("#typed-error", Static).render())
+        assert said == "'c2' is not c1: type the name exactly, or esc to cancel."
+        await pilot.press("e", "c")  # export and kubectl on the cluster screen, if they leaked
+        await pilot.pause()
+        assert app.screen is dialog and not (store.data_dir / "exports").exists()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ClusterDetailScreen) and ops == []
+
+
+async def test_backups_block_the_delete_until_it_is_forced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = seeded(tmp_path)
+    ops = started(monkeypatch)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
+        await pilot.pause()
+        await pilot.press("D", *"c1", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the force question")
+        assert "Force the delete of c1?" in str(app.screen.query_one(Static).render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert ops == []
+        await pilot.press("D", *"c1", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the force question")
+        await pilot.press("y")
+        await until(pilot, lambda: ops, what="the delete")
+    assert ops[0].type == "delete-cluster" and ops[0].cluster == "c1"
+
+
+async def test_a_terminal_says_how_to_return_before_it_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = seeded(tmp_path)
+    store.nodes.add(Node(name="n1", address="127.0.0.1"))
+    runs: list[list[str]] = []
+    shown = io.StringIO()
+    monkeypatch.setattr(sys, "__stdout__", shown)
+
+    def run(argv: list[str], check: bool) -> None:
+        assert "Type exit to return to kctui." in shown.getvalue()
+        runs.append(argv)
+
+    monkeypatch.setattr(terminal.subprocess, "run", run)
+    app = make_app(store, Settings())
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
+        await pilot.pause()
+        await pilot.press("c")
+        await until(pilot, lambda: runs, what="the kubectl terminal")
+    assert runs[0][0] == "ssh" and runs[0][-1].startswith("KUBECONFIG=")
