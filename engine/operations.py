@@ -35,11 +35,24 @@ async def run(
     return await ClusterService(store, settings, bus).run(op)
 
 
+def recover(store: Store) -> list[str]:
+    """Mark every `running` operation whose process died as interrupted, and settle what it
+    left busy (the cluster's phase, the backup's state) as its failure; their ids."""
+    found = recover_interrupted(store)
+    for op_id in found:
+        op = store.operations.get(op_id)
+        if op.type in ("backup", "restore"):
+            BackupService(store, Settings()).settle(op)
+        else:
+            ClusterService(store, Settings()).settle(op)
+    return found
+
+
 def retry(store: Store, op_id: str) -> Operation:
     """The operation `op_id` made ready to resume (its failed, cancelled or interrupted tasks
     run again): only the latest operation of a cluster, so an older one never undoes a newer,
     and not one whose rescue steps rolled it back (a failed restore put the old data back)."""
-    recover_interrupted(store)  # a `running` operation whose process died resumes too
+    recover(store)  # a `running` operation whose process died resumes too
     op = store.operations.get(op_id)
     if op.cluster:
         latest = store.operations.list(lambda o: o.cluster == op.cluster)[-1]

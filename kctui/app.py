@@ -75,9 +75,9 @@ class KctuiApp(ReportsFailedWorkers, App[None]):
 
     def recover_interrupted(self) -> None:
         """Operations left `running` by a kctui that died become `interrupted`, resumable."""
-        from engine.execution.locks import recover_interrupted
+        from engine.operations import recover
 
-        for op_id in recover_interrupted(self.store):
+        for op_id in recover(self.store):
             self.notify(
                 f"Operation {op_id} was interrupted; retry it to resume.",
                 title="Operations",
@@ -88,7 +88,6 @@ class KctuiApp(ReportsFailedWorkers, App[None]):
     async def action_quit(self) -> None:
         """Quit; operations started here go on in their own processes, and we say so."""
         from engine.execution.detached import running
-
         from screens.wizard.screen import WizardScreen
 
         said = []

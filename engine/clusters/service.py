@@ -75,16 +75,26 @@ class ClusterService:
         if phases and op.cluster:
             self._phase(op.cluster, phases[0], op.id)
         done = await Runner(self.store, self.settings, self.bus, ACTIONS).run(op)
-        if phases and op.cluster and self.store.clusters.exists(op.cluster):
-            if done.status == OperationStatus.SUCCEEDED:
-                if phases[1] is None:
-                    self.store.clusters.delete(op.cluster)
-                    ScheduleService(self.store).delete_for_cluster(op.cluster)
-                else:
-                    self._phase(op.cluster, phases[1], op.id, message="")
-            else:
-                self._phase(op.cluster, phases[2], op.id, message=done.error)
+        self.settle(done)
         return done
+
+    def settle(self, op: Operation) -> None:
+        """The cluster's phase after `op` ended: its success phase (or gone, after a delete),
+        else its failure phase, saying why (an interrupted operation says so)."""
+        phases = PHASES.get(op.type)
+        if not phases or not op.cluster or not self.store.clusters.exists(op.cluster):
+            return
+        if op.status == OperationStatus.SUCCEEDED:
+            if phases[1] is None:
+                self.store.clusters.delete(op.cluster)
+                ScheduleService(self.store).delete_for_cluster(op.cluster)
+            else:
+                self._phase(op.cluster, phases[1], op.id, message="")
+            return
+        why = op.error or op.status.value
+        if op.status == OperationStatus.INTERRUPTED:
+            why = f"interrupted: {why}"
+        self._phase(op.cluster, phases[2], op.id, message=why)
 
     def _phase(
         self, name: str, phase: ClusterPhase, op_id: str, message: str | None = None

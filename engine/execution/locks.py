@@ -14,7 +14,7 @@ from store.documents.operation import Operation, OperationStatus, TaskStatus
 from store.store import Store
 
 LOCK = "owner.lock"
-INTERRUPTED = "interrupted: the kctui process running it stopped"
+INTERRUPTED = "the kctui process running it stopped"
 
 
 class OwnerLock:

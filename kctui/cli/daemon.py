@@ -23,7 +23,7 @@ def run_daemon(ctx: Context, args: argparse.Namespace) -> int:
     import signal
 
     from engine.backups.scheduler import Scheduler
-    from engine.execution.locks import recover_interrupted
+    from engine.operations import recover
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     settings = ctx.settings
@@ -37,7 +37,7 @@ def run_daemon(ctx: Context, args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        recover_interrupted(ctx.store)
+        recover(ctx.store)
         await Scheduler(ctx.store, settings).run_forever(stop)
 
     asyncio.run(main())

@@ -51,9 +51,9 @@ def register(sub: Any) -> None:
 
 
 def _prepare(ctx: Context) -> None:
-    from engine.execution.locks import recover_interrupted
+    from engine.operations import recover
 
-    for op_id in recover_interrupted(ctx.store):
+    for op_id in recover(ctx.store):
         print(
             f"operation {op_id} was interrupted (its kctui process stopped); "
             f"resume it with: kctui operation retry {op_id}",
@@ -77,9 +77,9 @@ def _counts(op: Any) -> str:
 
 @_errors
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.execution.locks import recover_interrupted
+    from engine.operations import recover
 
-    recover_interrupted(ctx.store)  # shown as they are: a dead process runs nothing
+    recover(ctx.store)  # shown as they are: a dead process runs nothing
     ops = ctx.store.operations.list(lambda o: not args.cluster or o.cluster == args.cluster)
     if args.json:
         print_json([o.model_dump(mode="json", by_alias=True, exclude={"steps"}) for o in ops])
@@ -103,9 +103,9 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
 
 @_errors
 def run_show(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.execution.locks import recover_interrupted
+    from engine.operations import recover
 
-    recover_interrupted(ctx.store)
+    recover(ctx.store)
     op = ctx.store.operations.get(args.op)
     if args.json:
         print_json(op.model_dump(mode="json", by_alias=True))

@@ -19,6 +19,7 @@ from screens.clusters.backups import BACKUP_COLUMNS, SCHEDULE_COLUMNS, BackupTab
 from screens.dialogs import ConfirmScreen
 from screens.operations import confirm_cancel, start_operation
 from screens.tables import put_rows
+from store.documents.operation import OperationStatus
 
 if TYPE_CHECKING:
     from store.documents.backup import Backup, CronBackup
@@ -36,6 +37,9 @@ PHASE_STYLE = {
     "BackingUp": "yellow",
     "Restoring": "yellow",
 }
+
+
+RESUMABLE = (OperationStatus.FAILED, OperationStatus.CANCELLED, OperationStatus.INTERRUPTED)
 
 
 def phase_text(phase: str) -> Text:
@@ -191,6 +195,9 @@ class ClusterDetailScreen(BackupTabs):
         text.append_text(phase_text(cluster.status.phase.value))
         if cluster.status.message:
             text.append(f" - {cluster.status.message}")
+        latest = snapshot.operations[0] if snapshot.operations else None
+        if latest is not None and latest.status in RESUMABLE:
+            text.append(f"\nr resumes {latest.type} {latest.id} where it stopped.")
         self.query_one("#overview-text", Static).update(text)
         spec = cluster.spec
         taints = {
