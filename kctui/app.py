@@ -24,7 +24,7 @@ class KctuiApp(ReportsFailedWorkers, App[None]):
     CSS_PATH = str(assets.path("kctui.tcss"))
     COMMANDS = App.COMMANDS | {NavigationProvider}
     BINDINGS = [
-        Binding("question_mark", "help", "Help", id="app.help", tooltip="List every key"),
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="List every key"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave kctui"),
         Binding(
             "ctrl+p",
@@ -106,9 +106,7 @@ class KctuiApp(ReportsFailedWorkers, App[None]):
         return MainScreen(self.store, lambda: self.settings)
 
     def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
-            self.screen.dismiss()
-        else:
+        if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(key_rows(self.screen)))
 
 

@@ -35,6 +35,8 @@ def _where(node: object, app: object) -> str:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="help.close"),
+        # the app's own keys do not reach a modal screen: ? closes what it opened
+        Binding("question_mark", "dismiss", "Close", show=False, id="help.close-again"),
     ]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:

@@ -12,9 +12,10 @@ from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Header, OptionList
+from textual.widgets import ContentSwitcher, Header, OptionList
 from textual.widgets.option_list import Option
 
+from screens.footer import KeyFooter
 from screens.nodes.section import NodesSection
 from screens.sections.clusters import ClustersSection
 from screens.sections.kept import RegistriesSection, ResourcesSection, TemplatesSection
@@ -81,7 +82,7 @@ class MainScreen(Screen[None]):
             # Only the first section is built now; the others when first shown.
             with ContentSwitcher(initial=SECTIONS[0].id, id="sections"):
                 yield self._section(SECTIONS[0])
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = BY_ID[self.section].title

@@ -34,14 +34,24 @@ class BackupTabs(Screen[None]):
     """Mixed into the cluster screen, which has the tables #cluster-backups and #cluster-schedules."""
 
     BINDINGS = [
-        Binding("b", "backup_now", "Backup now", id="backups.now"),
-        Binding("R", "restore", "Restore", id="backups.restore"),
-        Binding("u", "edit_backup", "Edit", id="backups.edit"),
-        Binding("x", "delete_backup", "Delete", id="backups.delete"),
-        Binding("n", "add_schedule", "New schedule", id="schedules.add"),
-        Binding("u", "edit_schedule", "Edit", id="schedules.edit"),
-        Binding("space", "toggle_schedule", "Enable/disable", id="schedules.toggle"),
-        Binding("x", "delete_schedule", "Delete", id="schedules.delete"),
+        Binding("b", "backup_now", "Backup", id="backups.now", tooltip="Back up etcd now"),
+        Binding(
+            "R", "restore", "Restore", id="backups.restore", tooltip="Restore the selected backup"
+        ),
+        Binding("u", "edit_backup", "Edit", id="backups.edit", tooltip="Describe the backup"),
+        Binding("x", "delete_backup", "Delete", id="backups.delete", tooltip="Delete the backup"),
+        Binding("n", "add_schedule", "New", id="schedules.add", tooltip="Schedule backups"),
+        Binding("u", "edit_schedule", "Edit", id="schedules.edit", tooltip="Edit the schedule"),
+        Binding(
+            "space",
+            "toggle_schedule",
+            "On/off",
+            id="schedules.toggle",
+            tooltip="Enable or disable the schedule",
+        ),
+        Binding(
+            "x", "delete_schedule", "Delete", id="schedules.delete", tooltip="Delete the schedule"
+        ),
     ]
     store: Store
     settings: Callable[[], Settings]

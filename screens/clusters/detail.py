@@ -13,10 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from screens.clusters.backups import BACKUP_COLUMNS, SCHEDULE_COLUMNS, BackupTabs
 from screens.dialogs import ConfirmScreen
+from screens.footer import KeyFooter
 from screens.operations import confirm_cancel, start_operation
 from screens.tables import put_rows
 from store.documents.operation import OperationStatus
@@ -91,25 +92,31 @@ class Snapshot:
     operations: list[Operation]
 
 
-class ClusterDetailScreen(BackupTabs):
+class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
+    # In the footer's order, which drops the last ones first on a narrow terminal.
     BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False),
         Binding("escape", "app.pop_screen", "Back", id="cluster.back"),
+        Binding("l", "logs", "Logs", id="cluster.logs", tooltip="Log of the latest operation"),
         Binding(
             "r", "retry", "Retry", id="cluster.retry", tooltip="Resume the latest failed operation"
         ),
-        Binding("l", "logs", "Logs", id="cluster.logs", tooltip="Log of the latest operation"),
+        *BackupTabs.BINDINGS,
+        Binding("c", "kubectl", "kubectl", id="cluster.kubectl", tooltip="A kubectl shell"),
+        Binding("k", "kubeconfig", "Kubeconfig", id="cluster.kubeconfig"),
+        Binding("e", "export", "Export", id="cluster.export", tooltip="Export the spec as YAML"),
         Binding(
             "C",
             "cancel_operation",
-            "Cancel op",
+            "Cancel",
             id="cluster.cancel",
             tooltip="Stop the cluster's running operation (retry resumes it)",
         ),
-        Binding("t", "save_template", "Save as template", id="cluster.template"),
-        Binding("e", "export", "Export YAML", id="cluster.export"),
-        Binding("k", "kubeconfig", "Kubeconfig", id="cluster.kubeconfig"),
-        Binding("c", "kubectl", "kubectl terminal", id="cluster.kubectl"),
-        Binding("D", "delete", "Delete", id="cluster.delete"),
+        Binding(
+            "t", "save_template", "Template", id="cluster.template", tooltip="Save as a template"
+        ),
+        Binding("D", "delete", "Delete", id="cluster.delete", tooltip="Delete the cluster"),
     ]
 
     def __init__(self, store: Store, settings: Callable[[], Settings], name: str) -> None:
@@ -143,7 +150,7 @@ class ClusterDetailScreen(BackupTabs):
                 ops: DataTable[Any] = DataTable(cursor_type="row", id="cluster-operations")
                 ops.add_columns("Operation", "Type", "Status", "Created")
                 yield ops
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

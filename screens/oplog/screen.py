@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.footer import KeyFooter
 from screens.oplog.pane import NodePane
 
 if TYPE_CHECKING:
@@ -46,25 +47,26 @@ class OperationLogScreen(Screen[None]):
     OperationLogScreen.-searching #search { display: block; }
     OperationLogScreen #summary { height: 1; padding: 0 1; color: $text-muted; }
     """
+    # In the footer's order, which drops the last ones first on a narrow terminal.
     BINDINGS = [
         Binding("escape", "back", "Back", id="oplog.back"),
-        Binding("z", "zoom", "Zoom", id="oplog.zoom", tooltip="One pane full screen"),
-        Binding("tab", "next_pane", "Next pane", id="oplog.next-pane", show=False),
-        Binding("f", "follow", "Follow", id="oplog.follow", tooltip="Follow the end of the logs"),
-        Binding("t", "timestamps", "Timestamps", id="oplog.timestamps"),
-        Binding("w", "wrap", "Wrap", id="oplog.wrap", tooltip="Wrap long lines"),
         Binding("slash", "search", "Search", id="oplog.search"),
-        Binding("n", "find(True)", "Next match", id="oplog.next", show=False),
-        Binding("N", "find(False)", "Previous match", id="oplog.previous", show=False),
-        Binding("x", "first_failure", "First failure", id="oplog.failure"),
+        Binding("n", "find(True)", "Next", id="oplog.next", tooltip="Next match"),
+        Binding("N", "find(False)", "Prev", id="oplog.previous", tooltip="Previous match"),
+        Binding("x", "first_failure", "Failure", id="oplog.failure", tooltip="First failure"),
         Binding("s", "save", "Save", id="oplog.save", tooltip="Save the pane's log to a file"),
+        Binding("f", "follow", "Follow", id="oplog.follow", tooltip="Follow the running step"),
+        Binding("w", "wrap", "Wrap", id="oplog.wrap", tooltip="Wrap long lines"),
+        Binding("z", "zoom", "Zoom", id="oplog.zoom", tooltip="One pane full screen"),
+        Binding("t", "timestamps", "Time", id="oplog.timestamps", tooltip="Timestamps"),
         Binding(
             "C",
             "cancel_operation",
-            "Cancel op",
+            "Cancel",
             id="oplog.cancel",
             tooltip="Stop this operation (retry resumes it)",
         ),
+        Binding("tab", "next_pane", "Next pane", id="oplog.next-pane", show=False),
     ]
 
     def __init__(self, store: Store, op_id: str) -> None:
@@ -87,7 +89,7 @@ class OperationLogScreen(Screen[None]):
             yield OptionList(id="steps")
             yield Grid(id="panes")
         yield Input(placeholder="search (enter: next, esc: close)", id="search")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.op_id

@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import ContentSwitcher, Footer, Header, Input, Select, Static
+from textual.widgets import ContentSwitcher, Header, Input, Select, Static
 
+from screens.footer import KeyFooter
 from screens.operations import start_operation
 from screens.wizard.base import WizardStep
 from screens.wizard.cni import CniStep
@@ -106,7 +107,7 @@ class WizardScreen(Screen[str | None]):
         with ContentSwitcher(id="wizard-steps", initial=f"step-{STEPS[0].__name__.lower()}"):
             for step in STEPS:
                 yield step(self.store)
-        yield Footer()
+        yield KeyFooter()
 
     def steps(self) -> list[WizardStep]:
         return list(self.query(WizardStep))
@@ -120,15 +121,30 @@ class WizardScreen(Screen[str | None]):
         step = self.steps()[index]
         step.load(self.draft)
         self.query_one("#wizard-steps", ContentSwitcher).current = step.id
-        indicator = Text()
-        for i, s in enumerate(STEPS):
-            if i:
-                indicator.append("  >  ", style="dim")
-            indicator.append(f"{i + 1} {s.TITLE}", style="bold reverse" if i == index else "")
-        self.query_one("#indicator", Static).update(indicator)
+        self._breadcrumb()
         self.refresh_bindings()
         focusable = [w for w in step.query("Input, Select, DataTable, Switch") if w.focusable]
         (focusable[0] if focusable else step).focus()
+
+    def _breadcrumb(self) -> None:
+        """Every step by its title while that fits, else the others by number: the current
+        step's title is always shown whole."""
+        bar = self.query_one("#indicator", Static)
+        room = (bar.size.width or self.app.size.width) - 2
+        for short, gap in ((False, "  >  "), (True, " > "), (True, ">")):
+            text = Text()
+            for i, s in enumerate(STEPS):
+                if i:
+                    text.append(gap, style="dim")
+                label = str(i + 1) if short and i != self.index else f"{i + 1} {s.TITLE}"
+                text.append(label, style="bold reverse" if i == self.index else "")
+            if text.cell_len <= room:
+                break
+        bar.update(text)
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.steps():
+            self._breadcrumb()
 
     def problems_here(self) -> list[Problem]:
         """Read the current step into the draft; its own problems (and the engine's)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.screen import ModalScreen
 from textual.widgets import DataTable
 
 import screens
@@ -39,18 +40,25 @@ def keys(bindings: object) -> set[str]:
 
 
 def test_no_screen_binding_collides_with_an_app_binding() -> None:
-    app_keys = (
-        set(KctuiApp._merged_bindings.key_to_bindings) if KctuiApp._merged_bindings else set()
-    )
-    app_keys |= {k for cls in KctuiApp.__mro__ for k in keys(cls.__dict__.get("BINDINGS", []))}
+    """A key a screen offers must not be one the app takes first. On a modal screen only the
+    app's priority keys are active, so only those can take a modal's key."""
+    app_bindings = [
+        b
+        for cls in KctuiApp.__mro__
+        for b in cls.__dict__.get("BINDINGS", [])
+        if isinstance(b, Binding)
+    ]
+    app_keys = keys(app_bindings)
+    priority_keys = keys(b for b in app_bindings if b.priority)
     assert {"q", "ctrl+q", "ctrl+c", "ctrl+p", "question_mark"} <= app_keys
+    assert {"ctrl+q", "ctrl+p"} <= priority_keys
     classes = kctui_classes()
     assert len(classes) > 20
     collisions = [
         f"{cls.__qualname__}: {key}"
         for cls in classes
         for key in keys(cls.__dict__.get("BINDINGS", []))
-        if key in app_keys
+        if key in (priority_keys if issubclass(cls, ModalScreen) else app_keys)
     ]
     assert collisions == []
 
