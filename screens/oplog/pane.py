@@ -47,6 +47,8 @@ class NodePane(Log):
         self.timestamps = timestamps
         self.wrap = False
         self.term = ""
+        self.match = -1  # which of the matches `find` went to last
+        self._wrapped_at = 0
         self.border_title = node
 
     def _shown(self, line: str) -> str:
@@ -55,12 +57,19 @@ class NodePane(Log):
         parts = line.split(" ", 2)
         return parts[2] if len(parts) == 3 else line
 
+    def _wrap_width(self) -> int:
+        # The vertical scrollbar's columns are kept free: a line as wide as the pane would
+        # lose its last characters under it once the scrollbar appears.
+        width = self.content_region.width - self.styles.scrollbar_size_vertical
+        return max(8, width)
+
     def _display(self, lines: list[str]) -> list[str]:
         """Lines as the pane shows them: without timestamps unless asked, wrapped if asked."""
         shown = [self._shown(line) for line in lines]
         if not self.wrap:
             return shown
-        width = max(20, self.scrollable_content_region.width - 1)
+        width = self._wrap_width()
+        self._wrapped_at = width
         out: list[str] = []
         for line in shown:
             out += textwrap.wrap(line, width, replace_whitespace=False, drop_whitespace=False) or [
@@ -68,10 +77,18 @@ class NodePane(Log):
             ]
         return out
 
-    def set_wrap(self, on: bool) -> None:
-        self.wrap = on
+    def on_resize(self) -> None:
+        """Zooming in or out wraps again at the new width."""
+        if self.wrap and self._wrap_width() != self._wrapped_at:
+            self._redraw()
+
+    def _redraw(self) -> None:
         self.clear()
         self.write_lines(self._display(list(self.raw)))
+
+    def set_wrap(self, on: bool) -> None:
+        self.wrap = on
+        self._redraw()
 
     def poll(self) -> int:
         """Take what was appended to the file since the last poll; return the new line count.
@@ -120,29 +137,38 @@ class NodePane(Log):
 
     def set_timestamps(self, on: bool) -> None:
         self.timestamps = on
-        self.clear()
-        self.write_lines(self._display(list(self.raw)))
+        self._redraw()
 
     def set_search(self, term: str) -> None:
         self.term = term
+        self.match = -1
         self.highlight = bool(term)
         self.highlighter = search_highlighter(term) if term else _Plain()
         self._render_line_cache.clear()
         self.refresh()
 
-    def find(self, forward: bool = True) -> bool:
-        """Scroll to the next (or previous) line holding the search term."""
+    def matches(self) -> list[int]:
+        """The line of each occurrence of the search term, in order (a line once per match)."""
         if not self.term:
-            return False
-        lines = list(self.lines)
-        start = int(self.scroll_y) + (1 if forward else -1)
-        order = range(start, len(lines)) if forward else range(start, -1, -1)
-        for y in order:
-            if self.term in lines[y]:
-                self.auto_scroll = False
-                self.scroll_to(y=y, animate=False)
-                return True
-        return False
+            return []
+        return [y for y, line in enumerate(self.lines) for _ in range(line.count(self.term))]
+
+    def find(self, forward: bool = True) -> tuple[int, int]:
+        """Go to the next (or previous) match, round the end; (its number from 1, how many),
+        or (0, 0) when there is none."""
+        found = self.matches()
+        if not found:
+            return 0, 0
+        if self.match < 0:  # the first move: from what is on screen
+            top = int(self.scroll_y)
+            after = [i for i, y in enumerate(found) if y >= top]
+            self.match = (after[0] if after else 0) if forward else (after[0] - 1 if after else -1)
+        else:
+            self.match += 1 if forward else -1
+        self.match %= len(found)
+        self.auto_scroll = False
+        self.scroll_to(y=max(0, found[self.match] - 2), animate=False)
+        return self.match + 1, len(found)
 
     def shown_text(self) -> str:
         return "\n".join(self.lines) + "\n"

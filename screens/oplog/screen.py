@@ -19,17 +19,18 @@ from textual.widgets.option_list import Option
 
 from screens.footer import KeyFooter
 from screens.oplog.pane import NodePane
+from store.documents.operation import Step, TaskStatus
 
 if TYPE_CHECKING:
     from store.store import Store
 
 ICONS = {
-    "pending": "·",
-    "running": "",
-    "succeeded": "✓",
-    "failed": "✗",
-    "skipped": "-",
-    "cancelled": "⊘",
+    TaskStatus.PENDING: "·",
+    TaskStatus.RUNNING: "",
+    TaskStatus.SUCCEEDED: "✓",
+    TaskStatus.FAILED: "✗",
+    TaskStatus.SKIPPED: "-",
+    TaskStatus.CANCELLED: "⊘",
 }
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 POLL_EVERY = 0.1
@@ -43,8 +44,10 @@ class OperationLogScreen(Screen[None]):
     OperationLogScreen.-zoomed NodePane { display: none; }
     OperationLogScreen.-zoomed NodePane.-zoom { display: block; }
     OperationLogScreen.-zoomed #panes { grid-size: 1; }
-    OperationLogScreen #search { dock: bottom; display: none; }
-    OperationLogScreen.-searching #search { display: block; }
+    OperationLogScreen #search-bar { dock: bottom; height: 3; display: none; }
+    OperationLogScreen.-searching #search-bar { display: block; }
+    OperationLogScreen #search { width: 1fr; }
+    OperationLogScreen #found { width: 24; padding: 1 1; color: $text-muted; }
     OperationLogScreen #summary { height: 1; padding: 0 1; color: $text-muted; }
     """
     # In the footer's order, which drops the last ones first on a narrow terminal.
@@ -81,6 +84,7 @@ class OperationLogScreen(Screen[None]):
         self.wrap = False
         self.tick = 0
         self._shown_labels: dict[int, str] = {}
+        self._moved_to = -1
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -88,7 +92,9 @@ class OperationLogScreen(Screen[None]):
         with Horizontal():
             yield OptionList(id="steps")
             yield Grid(id="panes")
-        yield Input(placeholder="search (enter: next, esc: close)", id="search")
+        with Horizontal(id="search-bar"):
+            yield Input(placeholder="search (enter: next, esc: close)", id="search")
+            yield Static("", id="found")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -113,15 +119,16 @@ class OperationLogScreen(Screen[None]):
         self.op = self.store.operations.get(self.op_id)
         return True
 
-    def _step_label(self, i: int, step: Any) -> str:
-        status = step.status.value
-        icon = SPINNER[self.tick % len(SPINNER)] if status == "running" else ICONS.get(status, "?")
-        done = sum(1 for t in step.tasks if t.status.value == "succeeded")
-        failed = sum(1 for t in step.tasks if t.status.value == "failed")
+    def _step_label(self, i: int, step: Step) -> str:
+        status = step.status
+        running = status == TaskStatus.RUNNING
+        icon = SPINNER[self.tick % len(SPINNER)] if running else ICONS.get(status, "?")
+        done = sum(1 for t in step.tasks if t.status == TaskStatus.SUCCEEDED)
+        failed = sum(1 for t in step.tasks if t.status == TaskStatus.FAILED)
         total = len(step.tasks) or len(step.nodes) or 1
         counts = f"{done}/{total}" + (f" {failed}✗" if failed else "")
         text = f"{icon} {i + 1:02d} {step.name} {counts}"
-        return f"[red]{text}[/red]" if status == "failed" else text
+        return f"[red]{text}[/red]" if status == TaskStatus.FAILED else text
 
     def _render_steps(self) -> None:
         steps = self.query_one("#steps", OptionList)
@@ -141,19 +148,21 @@ class OperationLogScreen(Screen[None]):
         )
 
     def _first_failed(self) -> int:
-        return next((i for i, s in enumerate(self.op.steps) if s.status.value == "failed"), -1)
+        return next((i for i, s in enumerate(self.op.steps) if s.status == TaskStatus.FAILED), -1)
 
     def _active(self) -> int:
-        running = next((i for i, s in enumerate(self.op.steps) if s.status.value == "running"), -1)
+        """The step that runs now, else the last one that ran."""
+        steps = self.op.steps
+        running = next((i for i, s in enumerate(steps) if s.status == TaskStatus.RUNNING), -1)
         if running >= 0:
             return running
-        done = [i for i, s in enumerate(self.op.steps) if s.status.value != "pending"]
+        done = [i for i, s in enumerate(steps) if s.status != TaskStatus.PENDING]
         return done[-1] if done else 0
 
     def _select(self, index: int) -> None:
         self._render_steps()
-        steps = self.query_one("#steps", OptionList)
-        steps.highlighted = index
+        self._moved_to = index  # the highlight event this makes is not the operator's
+        self.query_one("#steps", OptionList).highlighted = index
         self._show_step(index)
 
     def _show_step(self, index: int) -> None:
@@ -182,10 +191,12 @@ class OperationLogScreen(Screen[None]):
 
     def _poll(self) -> None:
         self.tick += 1
-        if self._reload() or any(s.status.value == "running" for s in self.op.steps):
+        if self._reload() or any(s.status == TaskStatus.RUNNING for s in self.op.steps):
             self._render_steps()
+        if self.follow and self._active() != self.step_index:
+            self._select(self._active())  # following: the panes go where the work is
         step = self.op.steps[self.step_index] if self.step_index >= 0 else None
-        failed = {t.node for t in step.tasks if t.status.value == "failed"} if step else set()
+        failed = {t.node for t in step.tasks if t.status == TaskStatus.FAILED} if step else set()
         for pane in self.panes():
             pane.poll()
             pane.set_class(pane.node in failed, "-failed")
@@ -199,8 +210,13 @@ class OperationLogScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted, "#steps")
     def _step_chosen(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_id is not None:
-            self._show_step(int(event.option_id))
+        if event.option_id is None:
+            return
+        index = int(event.option_id)
+        if index != self._moved_to and self.follow:
+            self._set_follow(False)  # the operator looks at a step: stay on it
+        self._moved_to = -1
+        self._show_step(index)
 
     def action_back(self) -> None:
         if self.has_class("-searching"):
@@ -241,12 +257,16 @@ class OperationLogScreen(Screen[None]):
                 p.set_class(p is panes[index], "-zoom")
 
     def action_follow(self) -> None:
-        self.follow = not self.follow
+        self._set_follow(not self.follow)
+
+    def _set_follow(self, on: bool) -> None:
+        self.follow = on
         for pane in self.panes():
-            pane.auto_scroll = self.follow
-            if self.follow:
+            pane.auto_scroll = on
+            if on:
                 pane.scroll_end(animate=False)
-        self.notify(f"Follow {'on' if self.follow else 'off'}", timeout=2)
+        said = "on: the panes follow the running step" if on else "off (f follows again)"
+        self.notify(f"Follow {said}", timeout=2)
 
     def action_timestamps(self) -> None:
         self.timestamps = not self.timestamps
@@ -266,16 +286,33 @@ class OperationLogScreen(Screen[None]):
     def _search_changed(self, event: Input.Changed) -> None:
         for pane in self.panes():
             pane.set_search(event.value)
+        focused = self._focused_pane()
+        if focused is None or not event.value:
+            self._found("")
+            return
+        self._found(f"{len(focused.matches())} match(es) in {focused.node}")
+
+    def _found(self, text: str) -> None:
+        self.query_one("#found", Static).update(text)
+        if text and not self.has_class("-searching"):
+            self.notify(text, timeout=2)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
         self.action_find(True)
 
     def action_find(self, forward: bool) -> None:
-        for pane in [self._focused_pane(), *self.panes()]:
-            if pane is not None and pane.find(forward):
+        """The next match in the focused pane (else the first pane that has one): "3/17"."""
+        focused = self._focused_pane()
+        for pane in [focused, *(p for p in self.panes() if p is not focused)]:
+            if pane is None:
+                continue
+            number, total = pane.find(forward)
+            if total:
+                self._found(f"{number}/{total} in {pane.node}")
                 return
-        self.notify("No match", timeout=2)
+        searched = any(p.term for p in self.panes())
+        self._found("No match" if searched else "Search with /")
 
     def action_cancel_operation(self) -> None:
         from screens.operations import confirm_cancel

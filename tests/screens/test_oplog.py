@@ -132,3 +132,84 @@ async def test_follows_a_running_operation(tmp_path: Path, ssh_server: SSHServer
         await runner
         await until(pilot, lambda: all("line-30" in "\n".join(p.lines) for p in screen.panes()))
         await until(pilot, lambda: "succeeded" in str(screen.query_one("#summary").render()))
+
+
+async def test_follow_moves_the_panes_to_the_running_step(
+    tmp_path: Path, ssh_server: SSHServer
+) -> None:
+    store = with_nodes(tmp_path, ssh_server)
+    op = Operation(
+        type="test",
+        steps=[
+            Step(name=f"s{i}", nodes=["a", "b"], script=f"echo in-s{i}; sleep 0.6\n")
+            for i in range(3)
+        ],
+    )
+    store.operations.add(op)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        runner = asyncio.create_task(Runner(store, Settings()).run(op))
+        app.push_screen(OperationLogScreen(store, op.id))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OperationLogScreen) and screen.follow
+        await until(pilot, lambda: screen.step_index == 1, what="the panes on step 02")
+        await until(
+            pilot,
+            lambda: (
+                screen.step_index == 2
+                and all("in-s2" in "\n".join(p.lines) for p in screen.panes())
+            ),
+            what="the panes on step 03",
+        )
+        await runner
+        screen.query_one("#steps").highlighted = 0  # type: ignore[attr-defined]
+        await until(pilot, lambda: not screen.follow, what="follow off on a step chosen by hand")
+        await pilot.pause(0.3)
+        assert screen.step_index == 0
+
+
+async def test_wrap_search_and_zoom_at_80_columns(tmp_path: Path, ssh_server: SSHServer) -> None:
+    store = with_nodes(tmp_path, ssh_server)
+    words = " ".join(f"kubelet joined node-{i:02d}" for i in range(12))
+    op = Operation(
+        type="test",
+        steps=[
+            Step(
+                name="talk",
+                nodes=["a", "b"],
+                script=f"for i in 1 2 3; do echo '{words}'; done; printf 'k%.0s' $(seq 100); echo; seq 1 40\n",
+            )
+        ],
+    )
+    await Runner(store, Settings()).run(op)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(OperationLogScreen(store, op.id))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OperationLogScreen)
+        await until(pilot, lambda: len(screen.panes()) == 2 and "40" in screen.panes()[0].lines)
+        pane = screen.panes()[0]
+        pane.focus()
+        await pilot.press("w")
+        await pilot.pause()
+        visible = pane.scrollable_content_region.width
+        assert max(len(line) for line in pane.lines) <= visible  # nothing under the scrollbar
+        assert "".join(pane.lines).count("kubelet") == 36 and "kubele " not in "".join(pane.lines)
+        narrow = max(len(line) for line in pane.lines)
+        await pilot.press("z")
+        await pilot.pause()
+        assert max(len(line) for line in pane.lines) > narrow  # wrapped again, wider
+        assert max(len(line) for line in pane.lines) <= pane.scrollable_content_region.width
+        await pilot.press("z", "slash", *"joined", "enter")
+        await pilot.pause()
+        found = str(screen.query_one("#found").render())
+        first = int(found.split("/")[0])  # the first match from what the pane shows
+        assert found == f"{first}/36 in a", found
+        await pilot.press("escape")
+        pane.focus()
+        await pilot.press("n", "n")
+        assert str(screen.query_one("#found").render()) == f"{(first + 1) % 36 + 1}/36 in a"
+        await pilot.press("N")
+        assert str(screen.query_one("#found").render()) == f"{first % 36 + 1}/36 in a"
