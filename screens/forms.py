@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Select, Static
 
 from screens.workers import ReportsFailedWorkers
 
@@ -28,16 +29,40 @@ class FormScreen(ReportsFailedWorkers, ModalScreen[bool]):
     # field -> (label, input id): how this form names and shows the fields problems are about
     FIELDS: ClassVar[dict[str, tuple[str, str]]] = {}
 
+    _problems: list[Problem] = []
+
     def show_error(self, text: str) -> None:
-        self.query_one(".form-error", Static).update(text)
+        line = self.query_one(".form-error", Static)
+        line.update(text)
+        if text:
+            self.call_after_refresh(line.scroll_visible, animate=False)
 
     def show_problems(self, problems: list[Problem]) -> None:
-        """Each problem under this form's name for its field; the first one's input focused."""
+        """Each problem under this form's name for its field, in sight; the first one's input
+        focused."""
+        self._problems = list(problems)
         self.show_error("\n".join(problem_text(p, self.FIELDS) for p in problems))
         for p in problems:
             if p.field in self.FIELDS:
-                self.query_one(f"#{self.FIELDS[p.field][1]}").focus()
+                self.query_one(f"#{self.FIELDS[p.field][1]}").focus(scroll_visible=False)
                 break
+
+    def _field_changed(self, widget_id: str | None) -> None:
+        """A field that changes takes its old problems away with it."""
+        fields = {
+            p.field for p in self._problems if self.FIELDS.get(p.field, ("", ""))[1] == widget_id
+        }
+        if widget_id and fields:
+            self._problems = [p for p in self._problems if p.field not in fields]
+            self.show_error("\n".join(problem_text(p, self.FIELDS) for p in self._problems))
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        self._field_changed(event.input.id)
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        self._field_changed(event.select.id)
 
 
 def problem_text(problem: Problem, fields: dict[str, tuple[str, str]]) -> str:

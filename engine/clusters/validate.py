@@ -33,6 +33,8 @@ class SpecError(RefusedError):
 
 
 def validate_name(name: str) -> list[Problem]:
+    if not name.strip():
+        return [Problem("metadata.name", "a name is required (lowercase letters, digits and '-')")]
     if not grammar.NAME_RE.match(name) or len(name) > 32 or name.isdigit():
         return [
             Problem(
@@ -52,17 +54,21 @@ def _is_ip(text: str) -> bool:
         return False
 
 
+def _not_a_network(value: str) -> str:
+    try:
+        loose = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return f"{value!r} is not a network in CIDR form (e.g. 10.96.0.0/16)"
+    return f"host bits are set in {value}: did you mean {loose}?"
+
+
 def _cidrs(field: str, values: list[str], problems: list[Problem]) -> list[tuple[str, Network]]:
     out = []
     for i, value in enumerate(values):
         try:
             out.append((f"{field}[{i}]", ipaddress.ip_network(value, strict=True)))
         except ValueError:
-            problems.append(
-                Problem(
-                    f"{field}[{i}]", f"{value!r} is not a network in CIDR form (e.g. 10.96.0.0/16)"
-                )
-            )
+            problems.append(Problem(f"{field}[{i}]", _not_a_network(value)))
     return out
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -69,13 +69,26 @@ class BackupPointForm(FormScreen):
                 id="bp-type",
             )
             for label, field_id, secret in FIELDS:
-                yield Label(label)
-                yield Input(id=f"bp-{field_id}", password=secret)
+                kind = (
+                    "-fs" if "(fs)" in label else "-s3" if "(s3" in label or "S3" in label else ""
+                )
+                yield Label(label, classes=kind)
+                yield Input(id=f"bp-{field_id}", password=secret, classes=kind)
             yield Static("", id="bp-error", classes="form-error")
 
     def on_mount(self) -> None:
         self.query_one("#bp-region", Input).value = "us-east-1"
-        self.query_one("#bp-name", Input).focus()
+        self._show_fields("fs")
+        self.query_one("#bp-type", Select).focus()
+
+    @on(Select.Changed, "#bp-type")
+    def _type_changed(self, event: Select.Changed) -> None:
+        self._show_fields(str(event.value))
+
+    def _show_fields(self, kind: str) -> None:
+        """Only the type's own fields are shown, so tab goes through what is on screen."""
+        for widget in self.query(".-fs, .-s3"):
+            widget.display = widget.has_class(f"-{kind}")
 
     def _v(self, field_id: str) -> str:
         return self.query_one(f"#bp-{field_id}", Input).value.strip()

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
 
 from screens.forms import FormScreen
+from screens.switch import OnOff
 from screens.workers import ReportsFailedWorkers
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class RegistryForm(FormScreen):
                 id="registry-scheme",
             )
             yield Label("Skip TLS verification")
-            yield Switch(id="registry-skip")
+            yield OnOff(Switch(id="registry-skip"))
             yield Static("", id="registry-error", classes="form-error")
 
     def on_mount(self) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, Select, Static, Switch
 
 if TYPE_CHECKING:
     from engine.errors import Problem
@@ -27,6 +28,35 @@ def field(
     yield Label(label)
     yield widget if widget is not None else Input(placeholder=placeholder, id=input_id(field_path))
     yield Static("", id=error_id(field_path), classes="field-error")
+
+
+def field_before(error_line: Widget) -> Widget | None:
+    """The input an error line belongs to: the focusable widget just above it."""
+    parent = error_line.parent
+    if not isinstance(parent, Widget):
+        return None
+    siblings = list(parent.children)
+    for widget in reversed(siblings[: siblings.index(error_line)]):
+        found = [w for w in [widget, *widget.query("*").results(Widget)] if w.focusable]
+        if found:
+            return found[0]
+    return None
+
+
+def clear_error_after(widget: Widget) -> None:
+    """A field that changes takes its old error away with it (the error line follows the
+    field, or the box the field sits in, such as a switch with its word)."""
+    node: Widget = widget
+    for _ in range(2):
+        parent = node.parent
+        if not isinstance(parent, Widget):
+            return
+        siblings = list(parent.children)
+        after = siblings[siblings.index(node) + 1 :]
+        if after and isinstance(after[0], Static) and after[0].has_class("field-error"):
+            after[0].update("")
+            return
+        node = parent
 
 
 def input_id(field_path: str) -> str:
@@ -84,8 +114,28 @@ class WizardStep(VerticalScroll):
         for p in problems:
             target = self._error_target(p.field)
             by_id.setdefault(target, []).append(p.message)
+        first = None
         for line in self.error_lines():
             line.update("\n".join(by_id.get(line.id or "", [])))
+            if first is None and by_id.get(line.id or ""):
+                first = line
+        if first is not None:  # the first problem in sight, its field focused
+            widget = field_before(first)
+            if widget is not None:
+                widget.focus()
+            self.call_after_refresh(first.scroll_visible, animate=False)
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        clear_error_after(event.input)
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        clear_error_after(event.select)
+
+    @on(Switch.Changed)
+    def _switch_changed(self, event: Switch.Changed) -> None:
+        clear_error_after(event.switch)
 
     def _error_target(self, field_path: str) -> str:
         """The closest error line for a problem's field (spec.storage.nfs[1].x -> its entry)."""

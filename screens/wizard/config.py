@@ -11,6 +11,7 @@ from textual.widgets.select import InvalidSelectValueError
 
 from engine import grammar
 from engine.catalog import catalog
+from screens.switch import OnOff
 from screens.wizard.base import WizardStep, field
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class ConfigStep(WizardStep):
         yield from field(
             "Offline install (packages from this jump host)",
             "spec.offline",
-            widget=Switch(value=True, id="in-offline"),
+            widget=OnOff(Switch(value=True, id="in-offline")),
         )
         registries = [(r.name, r.name) for r in self.store.registries.list()]
         yield from field(

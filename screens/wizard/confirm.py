@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from engine.clusters import spec_file
-from screens.wizard.base import WizardStep
+from screens.wizard.base import WizardStep, format_taints
 
 if TYPE_CHECKING:
     from engine.errors import Problem
     from store.documents.cluster import Cluster
 
 
+def _node_line(role: str, node: str, labels: dict[str, str], taints: list[Any] | None) -> str:
+    """One node with what it gets: labels, and taints (a control-plane node's default when
+    none were given)."""
+    shown_labels = ", ".join(f"{k}={v}" for k, v in labels.items()) or "none"
+    shown_taints = "control-plane default" if taints is None else format_taints(taints) or "none"
+    return escape(f"- {role} {node}: labels {shown_labels}; taints {shown_taints}")
+
+
 def summary(cluster: Cluster) -> Text:
     s = cluster.spec
     lines = [
         f"[b]Nodes[/b]: {cluster.name} in region {s.region}",
-        "- control plane: " + ", ".join(m.node for m in s.masters),
-        "- workers: " + (", ".join(w.node for w in s.workers) or "none"),
+        *(_node_line("control plane", m.node, m.labels, m.taints) for m in s.masters),
+        *(_node_line("worker", w.node, w.labels, w.taints) for w in s.workers),
+        *([] if s.workers else ["- workers: none"]),
         f"[b]Cluster[/b]: Kubernetes {s.kubernetes_version}, {s.container_runtime.type} "
         f"{s.container_runtime.version or '(catalog)'}, {'offline' if s.offline else 'online'}"
         + (f", registry {s.image_registry}" if s.image_registry else ""),

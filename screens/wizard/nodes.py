@@ -126,9 +126,7 @@ class NodesStep(WizardStep):
         self._count()
 
     def load(self, cluster: Cluster) -> None:
-        self.set_value(
-            "metadata.name", cluster.metadata.name if cluster.metadata.name != "-" else ""
-        )
+        self.set_value("metadata.name", cluster.metadata.name)
         self.roles = {m.node: "master" for m in cluster.spec.masters} | {
             w.node: "worker" for w in cluster.spec.workers
         }
@@ -140,7 +138,7 @@ class NodesStep(WizardStep):
     def apply(self, cluster: Cluster) -> list[Problem]:
         from store.documents.cluster import MasterNode, WorkerNode
 
-        cluster.metadata.name = self.value("metadata.name") or "-"
+        cluster.metadata.name = self.value("metadata.name")
         cluster.spec.region = self.chosen_region()
         old_masters = {m.node: m for m in cluster.spec.masters}
         old_workers = {w.node: w for w in cluster.spec.workers}

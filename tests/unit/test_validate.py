@@ -63,6 +63,12 @@ def test_a_good_spec_passes(world: Store) -> None:
 
 
 CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("", {}, "metadata.name: a name is required (lowercase letters, digits and '-')"),
+    (
+        "demo",
+        {"networking": {"services": ["10.96.5.0/16"]}},
+        "spec.networking.services[0]: host bits are set in 10.96.5.0/16: did you mean 10.96.0.0/16?",
+    ),
     (
         "Demo_1",
         {},

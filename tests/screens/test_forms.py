@@ -1,0 +1,119 @@
+"""Forms at 80x24: errors in sight with their field focused, cleared when the field changes;
+switches say On/Off; the backup point form starts on its type; the confirm step lists each
+node's labels and taints; empty names and host bits get plain words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Input, Select, Static, Switch
+
+from kctui.app import make_app
+from screens.sections.backup_points import BackupPointForm
+from screens.wizard.screen import WizardScreen
+from store.settings import Settings
+from store.store import Store
+from tests.screens.test_wizard import errors, world
+from tests.screens.waits import until
+
+
+def in_sight(screen: Any, widget: Any) -> bool:
+    """The widget is drawn inside the screen's visible area (not scrolled away)."""
+    region = widget.region
+    return bool(region.height) and screen.region.contains_region(region)
+
+
+async def wizard(app: Any, pilot: Any) -> WizardScreen:
+    await pilot.press("1", "a")
+    await until(pilot, lambda: isinstance(app.screen, WizardScreen), what="the wizard")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, WizardScreen)
+    return screen
+
+
+async def test_wizard_errors_are_in_sight_focused_and_cleared(tmp_path: Path) -> None:
+    app = make_app(world(tmp_path), Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wizard(app, pilot)
+        await pilot.press("tab", "tab", "tab", "tab", "m", "ctrl+n")  # no name
+        await pilot.pause()
+        assert screen.index == 0
+        assert errors(screen).startswith("a name is required") and "must be" not in errors(screen)
+        line = screen.query_one("#err-metadata-name", Static)
+        assert in_sight(screen, line)
+        assert screen.focused is screen.query_one("#in-metadata-name", Input)
+        await pilot.press("x")
+        await pilot.pause()
+        assert str(line.render()) == ""  # the field changed: its old error went
+
+        await pilot.press(*"demo", "ctrl+n", "ctrl+n")
+        await until(pilot, lambda: screen.index == 2, what="the config step")
+        switch = screen.query_one("#in-offline", Switch)
+        word = switch.parent.query_one(".switch-word", Static)  # type: ignore[union-attr]
+        assert str(word.render()) == "On"
+        switch.value = False
+        await pilot.pause()
+        assert str(word.render()) == "Off"
+        switch.value = True
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.index == 3, what="the CNI step")
+        services = screen.query_one("#in-spec-networking-services", Input)
+        services.value = "10.96.5.0/16"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert "host bits are set in 10.96.5.0/16: did you mean 10.96.0.0/16?" in errors(screen)
+        assert screen.focused is services
+        first_error = next(line for line in screen.steps()[3].error_lines() if line.render().plain)
+        assert in_sight(screen, first_error)
+
+
+async def test_the_confirm_step_lists_labels_and_taints(tmp_path: Path) -> None:
+    app = make_app(world(tmp_path), Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wizard(app, pilot)
+        await pilot.press(*"demo", "tab", "tab", "tab", "tab", "m", "w", "ctrl+n")
+        await until(pilot, lambda: screen.index == 1, what="the taints step")
+        screen.draft.spec.workers[0].labels = {"disk": "ssd"}
+        from store.documents.cluster import Taint
+
+        screen.draft.spec.workers[0].taints = [Taint(key="gpu", value="yes", effect="NoSchedule")]
+        screen._show(5)
+        await pilot.pause()
+        text = "\n".join(str(s.render()) for s in screen.steps()[5].query(Static))
+        assert "control plane n1: labels none; taints control-plane default" in text
+        assert "worker n2: labels disk=ssd; taints gpu=yes:NoSchedule" in text
+
+
+async def test_the_backup_point_form_starts_on_its_type_and_tabs_in_order(tmp_path: Path) -> None:
+    app = make_app(Store(tmp_path / "data"), Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5", "a")
+        await until(pilot, lambda: isinstance(app.screen, BackupPointForm), what="the form")
+        form = app.screen
+        await pilot.pause()
+        assert form.focused is form.query_one("#bp-type", Select)
+        order = []
+        for _ in range(3):
+            await pilot.press("tab")
+            order.append(form.focused.id if form.focused else None)
+        assert order == ["bp-name", "bp-path", "bp-description"]  # fs: no S3 fields on the way
+        form.query_one("#bp-type", Select).value = "s3"
+        await pilot.pause()
+        form.query_one("#bp-type", Select).focus()
+        order = []
+        for _ in range(3):
+            await pilot.press("tab")
+            order.append(form.focused.id if form.focused else None)
+        assert order == ["bp-name", "bp-endpoint", "bp-bucket"]
+        form.query_one("#bp-name", Input).value = "far"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        line = form.query_one("#bp-error", Static)
+        assert line.render().plain and in_sight(form, line)
+        assert form.focused is form.query_one("#bp-endpoint", Input)
+        form.query_one("#bp-endpoint", Input).value = "http://127.0.0.1:9"
+        await pilot.pause()
+        assert "S3 endpoint" not in line.render().plain  # its problem went with the change
