@@ -150,6 +150,13 @@ class BackupPointService:
             )
 
     def attach(self, cluster: str, name: str) -> None:
+        asyncio.run(self.attach_checked(cluster, name))
+
+    async def attach_checked(self, cluster: str, name: str) -> None:
+        """Give `cluster` the backup point `name` ("" detaches): it must exist, and an fs
+        point's path must exist on the cluster's control-plane nodes."""
+        self.store.clusters.get(cluster)
         if name:
-            asyncio.run(self.check_fs_path(name, cluster))
+            self.store.backup_points.get(name)
+            await self.check_fs_path(name, cluster)
         self.store.clusters.update(cluster, lambda c: setattr(c.spec, "backup_point", name))

@@ -318,9 +318,6 @@ def run_kubectl(ctx: Context, args: argparse.Namespace) -> int:
 def run_set(ctx: Context, args: argparse.Namespace) -> int:
     from engine.backups.points import BackupPointService
 
-    ctx.store.clusters.get(args.name)
-    if args.backup_point:
-        ctx.store.backup_points.get(args.backup_point)
     BackupPointService(ctx.store, ctx.settings).attach(args.name, args.backup_point)
     print(f"{args.name}: backup point {args.backup_point or 'none'}")
     return 0

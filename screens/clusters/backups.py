@@ -36,6 +36,13 @@ class BackupTabs(Screen[None]):
     BINDINGS = [
         Binding("b", "backup_now", "Backup", id="backups.now", tooltip="Back up etcd now"),
         Binding(
+            "p",
+            "backup_point",
+            "Point",
+            id="backups.point",
+            tooltip="Choose the cluster's backup point",
+        ),
+        Binding(
             "R", "restore", "Restore", id="backups.restore", tooltip="Restore the selected backup"
         ),
         Binding("u", "edit_backup", "Edit", id="backups.edit", tooltip="Describe the backup"),
@@ -122,10 +129,45 @@ class BackupTabs(Screen[None]):
 
     # -- backups ------------------------------------------------------------------------
 
+    def action_backup_point(self, then_backup: bool = False) -> None:
+        """Choose the cluster's backup point; the path of an fs point is checked on its nodes."""
+        from engine.backups.points import BackupPointService
+        from engine.errors import RefusedError
+        from screens.clusters.attach import PointPicker
+        from store.errors import StoreError
+
+        name = self.cluster_name
+
+        async def attach(point: str) -> None:
+            service = BackupPointService(self.store, self.settings())
+            try:
+                await service.attach_checked(name, point)
+            except (RefusedError, StoreError) as e:
+                self.notify(str(e), severity="error", title="Backup point")
+                return
+            self.notify(f"{name}: backup point {point or 'none'}", title="Backup point")
+            if then_backup and point:
+                self.action_backup_now()
+
+        def chosen(point: str | None) -> None:
+            if point is not None:
+                self.app.run_worker(attach(point), group="operations", exit_on_error=False)
+
+        why = (
+            f"{name} has no backup point: choose one, then the backup starts."
+            if then_backup
+            else ""
+        )
+        self.app.push_screen(PointPicker(self.store, name, why), chosen)
+
     def action_backup_now(self) -> None:
         from engine.errors import RefusedError
         from store.errors import StoreError
 
+        cluster = self.store.clusters.find(self.cluster_name)
+        if cluster is not None and not cluster.spec.backup_point:
+            self.action_backup_point(then_backup=True)
+            return
         service = self._service()
 
         async def backup() -> None:

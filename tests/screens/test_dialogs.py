@@ -100,3 +100,43 @@ async def test_a_terminal_says_how_to_return_before_it_opens(
         await pilot.press("c")
         await until(pilot, lambda: runs, what="the kubectl terminal")
     assert runs[0][0] == "ssh" and runs[0][-1].startswith("KUBECONFIG=")
+
+
+async def test_backup_now_without_a_point_offers_to_attach_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.backups.service import BackupService
+    from screens.clusters.attach import PointPicker
+    from store.documents.backup import BackupPoint, S3Target
+    from store.documents.cluster import ClusterPhase
+
+    store = seeded(tmp_path)
+    store.clusters.update("c1", lambda c: setattr(c.status, "phase", ClusterPhase.RUNNING))
+    store.backup_points.add(
+        BackupPoint(
+            name="far",
+            type="s3",
+            s3=S3Target(endpoint="http://127.0.0.1:9", bucket="b", access_key="a", secret_key="s"),
+        )
+    )
+    asked: list[str] = []
+
+    async def create(self: object, cluster: str) -> None:
+        asked.append(cluster)
+        raise RuntimeError("not here")
+
+    monkeypatch.setattr(BackupService, "create", create)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
+        await pilot.pause()
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, PointPicker), what="the point picker")
+        assert "c1 has no backup point" in str(app.screen.query_one(Static).render())
+        await pilot.press("enter")
+        await until(pilot, lambda: store.clusters.get("c1").spec.backup_point == "far")
+        await until(pilot, lambda: asked == ["c1"], what="the backup to start")
+        await pilot.press("p")  # and the point can be changed (here: detached) at any time
+        await until(pilot, lambda: isinstance(app.screen, PointPicker), what="the point picker")
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: store.clusters.get("c1").spec.backup_point == "")

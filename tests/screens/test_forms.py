@@ -117,3 +117,46 @@ async def test_the_backup_point_form_starts_on_its_type_and_tabs_in_order(tmp_pa
         form.query_one("#bp-endpoint", Input).value = "http://127.0.0.1:9"
         await pilot.pause()
         assert "S3 endpoint" not in line.render().plain  # its problem went with the change
+
+
+async def test_the_wizard_refuses_what_the_real_cluster_would(tmp_path: Path) -> None:
+    """Labels, taints and an NFS server that kubectl, kubelet or mount would refuse stop
+    their step at once, naming the node or the entry."""
+    app = make_app(world(tmp_path), Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wizard(app, pilot)
+        await pilot.press(*"demo", "tab", "tab", "tab", "tab", "m", "w", "ctrl+n")
+        await until(pilot, lambda: screen.index == 1, what="the taints step")
+        labels = screen.query_one("#labels-n2", Input)
+        taints = screen.query_one("#taints-n2", Input)
+        for field, value, expected in (
+            (labels, "bad key!=v v", "not a valid Kubernetes label"),
+            (labels, "x=$(touch /tmp/pwned)", "not a valid Kubernetes label value"),
+            (labels, "ok=" + "v" * 64, "not a valid Kubernetes label value"),
+            (taints, "gpu=yes:Sometimes", "NoSchedule|PreferNoSchedule|NoExecute"),
+            (taints, "x=$(touch /tmp/pwned):NoSchedule", "not a valid"),
+        ):
+            field.value = value
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            assert screen.index == 1, value
+            said = str(screen.query_one("#err-spec-workers-0", Static).render())
+            assert expected in said, (value, said)
+            field.value = ""
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.index == 2, what="the config step")
+        screen._show(4)
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"10.0.0.1;touch /tmp/pwned", "tab", *"/exports", "ctrl+s")
+        await pilot.pause()
+        if isinstance(app.screen, WizardScreen):  # the entry form took it; the step must not
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            assert screen.index == 4
+            assert "neither an IP address nor a host name" in errors(screen)
+        else:  # the entry form refused it itself
+            shown = "\n".join(str(s.render()) for s in app.screen.query(Static))
+            assert "neither an IP address nor a host name" in shown
+        assert not Path("/tmp/pwned").exists()
