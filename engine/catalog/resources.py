@@ -19,6 +19,43 @@ class ResourceError(RefusedError):
     pass
 
 
+def archives(paths: list[Path]) -> list[Path]:
+    """The package archives `paths` name: files as given, and the .tar.gz files directly in a
+    directory, in name order. Refused, naming the path, when one is missing or a directory
+    holds none."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(".tar.gz"))
+            if not inside:
+                raise ResourceError(
+                    f"{path}: the directory holds no package (NAME-VERSION-ARCH.tar.gz)"
+                )
+            found += inside
+        elif path.exists():
+            found.append(path)
+        else:
+            raise ResourceError(f"{path}: no such file or directory")
+    return found
+
+
+def push_all(
+    store: Store, paths: list[Path], progress: Callable[[Path, int, int], None] | None = None
+) -> list[tuple[Path, ResourcePackage | None, str]]:
+    """Push every archive `paths` name, one after another: (archive, package or None, what
+    went wrong or "already pushed" or ""). A bad archive does not stop the others."""
+    results: list[tuple[Path, ResourcePackage | None, str]] = []
+    for path in archives(paths):
+        report = None if progress is None else (lambda d, t, p=path: progress(p, d, t))
+        try:
+            pkg, already = push(store, path, report)
+        except (RefusedError, OSError) as e:
+            results.append((path, None, str(e)))
+            continue
+        results.append((path, pkg, "already pushed with the same content" if already else ""))
+    return results
+
+
 def push(
     store: Store, path: Path, progress: Callable[[int, int], None] | None = None
 ) -> tuple[ResourcePackage, bool]:

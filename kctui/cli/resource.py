@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,10 @@ from kctui.cli.output import print_json, print_table
 def register(sub: Any) -> None:
     res = sub.add_parser("resource", help="offline packages: Kubernetes, runtimes, CNI, CSI")
     verbs = res.add_subparsers(dest="verb", metavar="VERB", required=True)
-    p = add_command(verbs, "push", "verify a package and keep it for offline installs")
-    p.add_argument("file", type=Path)
+    p = add_command(verbs, "push", "verify packages and keep them for offline installs")
+    p.add_argument(
+        "paths", type=Path, nargs="+", metavar="PATH", help="package files or directories of them"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_push)
     p = add_command(verbs, "list", "list pushed packages")
@@ -31,20 +34,29 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run_delete)
 
 
-def push(ctx: Context, path: Path) -> Any:
+def run_push(ctx: Context, args: argparse.Namespace) -> int:
     from engine.catalog import resources
 
-    pkg, _ = resources.push(ctx.store, path)
-    return pkg
-
-
-def run_push(ctx: Context, args: argparse.Namespace) -> int:
-    pkg = push(ctx, args.file)
+    results = resources.push_all(ctx.store, args.paths)
     if args.json:
-        print_json(pkg.model_dump(mode="json", by_alias=True))
-    else:
-        print(f"pushed {pkg.id} ({pkg.type}, {len(pkg.files)} files, sha256 {pkg.sha256[:12]})")
-    return 0
+        print_json(
+            [
+                {
+                    "path": str(path),
+                    "package": pkg.model_dump(mode="json", by_alias=True) if pkg else None,
+                    "error": "" if pkg else said,
+                }
+                for path, pkg, said in results
+            ]
+        )
+    for _, pkg, said in results if not args.json else []:
+        if pkg is None:
+            print(f"kctui: error: {said}", file=sys.stderr)
+        elif said:
+            print(f"{pkg.id}: {said}")
+        else:
+            print(f"pushed {pkg.id} ({pkg.type}, {len(pkg.files)} files, sha256 {pkg.sha256[:12]})")
+    return 0 if all(pkg for _, pkg, _ in results) else 1
 
 
 def run_list(ctx: Context, args: argparse.Namespace) -> int:

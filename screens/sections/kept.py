@@ -133,7 +133,7 @@ class ResourcesSection(_Deletable):
             if package:
                 self.notify(f"Pushed {package}", title="Resources", timeout=4)
 
-        from screens.sections.kept_forms import PushScreen
+        from screens.sections.push import PushScreen
 
         self.app.push_screen(PushScreen(self.store), done)
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.syntax import Syntax
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
+from textual.widgets import Input, Label, Select, Static, Switch
 
 from screens.forms import FormScreen
 from screens.switch import OnOff
-from screens.workers import ReportsFailedWorkers
 
 if TYPE_CHECKING:
     from store.store import Store
@@ -117,74 +113,3 @@ class RegistryForm(FormScreen):
             return
         self.store.registries.add(registry)
         self.dismiss(True)
-
-
-class PushScreen(ReportsFailedWorkers, ModalScreen[str | None]):
-    """Push a package from a file path: verified, then copied, with a progress bar."""
-
-    DEFAULT_CSS = """
-    PushScreen { align: center middle; }
-    PushScreen > VerticalScroll { width: 80; max-width: 100%; height: auto; max-height: 80%; border: round $accent;
-        background: $surface; padding: 1 2; }
-    PushScreen #push-status { height: auto; }
-    PushScreen #push-status.-error { color: $text-error; }
-    """
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="push.cancel")]
-
-    @dataclass
-    class Progress(Message):
-        done: int
-        total: int
-
-    @dataclass
-    class Finished(Message):
-        package: str
-        error: str
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self.store = store
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static("Push a resource package: its path, then enter", classes="section-title")
-            yield Input(placeholder="/path/to/name-version-arch.tar.gz", id="push-path")
-            yield ProgressBar(total=100, id="push-progress")
-            yield Static("", id="push-status")
-
-    def on_mount(self) -> None:
-        self.query_one("#push-path", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#push-status", Static).update("Verifying...")
-        self.push(Path(event.value.strip()).expanduser())
-
-    @work(thread=True, exclusive=True, group="push", exit_on_error=False)
-    def push(self, path: Path) -> None:
-        from engine.catalog import resources
-        from engine.errors import RefusedError
-
-        def progress(done: int, total: int) -> None:
-            self.post_message(self.Progress(done, total))
-
-        try:
-            pkg, already = resources.push(self.store, path, progress)
-        except (RefusedError, OSError) as e:
-            self.post_message(self.Finished("", str(e)))
-            return
-        if already:
-            self.notify(f"{pkg.id} was already pushed with the same content", timeout=4)
-        self.post_message(self.Finished(pkg.id, ""))
-
-    def on_push_screen_progress(self, message: Progress) -> None:
-        self.query_one("#push-progress", ProgressBar).update(
-            total=message.total, progress=message.done
-        )
-
-    def on_push_screen_finished(self, message: Finished) -> None:
-        status = self.query_one("#push-status", Static)
-        if message.error:
-            status.update(message.error)
-            status.add_class("-error")
-            return
-        self.dismiss(message.package)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from textual.widgets import Input, Static
+from textual.widgets import DirectoryTree, Input, Static
 
 from engine.catalog import resource_package as rp
 from kctui.app import make_app
 from screens.dialogs import ConfirmScreen
 from screens.main import MainScreen
-from screens.sections.kept_forms import PushScreen, RegistryForm, TextScreen
+from screens.sections.kept_forms import RegistryForm, TextScreen
+from screens.sections.push import PushScreen
 from screens.wizard.screen import NameScreen
 from store.documents.cluster import ClusterSpec
 from store.documents.template import Template
@@ -67,7 +70,7 @@ async def test_resources_push_with_progress_and_delete(tmp_path: Path) -> None:
         await until(
             pilot,
             lambda: (
-                "not a readable .tar.gz"
+                "missing.tar.gz: no such file or directory"
                 in str(app.screen.query_one("#push-status", Static).render())
             ),
             what="the push's refusal",
@@ -82,6 +85,54 @@ async def test_resources_push_with_progress_and_delete(tmp_path: Path) -> None:
         await pilot.press("escape", "x", "y")
         await pilot.pause()
         assert store.resources.list() == [] and not (store.resources_dir / path.name).exists()
+
+
+def names(node: Any) -> Iterator[str]:
+    for child in node.children:
+        yield child.data.path.name
+        yield from names(child)
+
+
+async def test_push_picks_files_and_directories_from_a_tree(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    pkgs = tmp_path / "pkgs"
+    for version in ("v3.27.3", "v3.26.4"):
+        rp.build(
+            pkgs,
+            name="calico",
+            type="cni",
+            version=version,
+            arch="amd64",
+            files={"manifests/op.yaml": (b"kind: Namespace\n", 0o644)},
+        )
+    (pkgs / "notes.txt").write_text("not a package\n")
+    app = make_app(store, Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(PushScreen(store, start=tmp_path))
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#push-path", Input).value = str(tmp_path)
+        await pilot.press("enter")  # a directory without packages: said, no Errno
+        status = screen.query_one("#push-status", Static)
+        await until(pilot, lambda: "holds no package" in str(status.render()), what="refusal")
+        assert "Errno" not in str(status.render())
+        tree = screen.query_one("#push-tree", DirectoryTree)
+        tree.focus()
+        await pilot.pause(0.3)
+        await pilot.press("down", "down", "enter")  # open pkgs/ (after data/)
+        await pilot.pause(0.3)
+        shown = list(names(tree.root))
+        assert "notes.txt" not in shown and "calico-v3.26.4-amd64.tar.gz" in shown, shown
+        assert screen.query_one("#push-path", Input).value == str(pkgs)
+        await pilot.press("down", "enter")  # the first archive: pushed
+        await until(pilot, lambda: app.screen is not screen, what="the push")
+    assert [p.id for p in store.resources.list()] == ["calico-v3.26.4-amd64"]
+    app = make_app(store, Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(PushScreen(store, start=tmp_path))
+        await pilot.pause()
+        await pilot.press(*str(pkgs), "enter")  # the whole directory
+        await until(pilot, lambda: len(store.resources.list()) == 2, what="both pushed")
 
 
 async def test_templates_show_rename_delete(tmp_path: Path) -> None:

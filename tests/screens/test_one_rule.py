@@ -14,7 +14,7 @@ from kctui.app import make_app
 from screens.clusters.detail import ClusterDetailScreen
 from screens.main import MainScreen
 from screens.nodes.add import AddNodeScreen
-from screens.sections.kept_forms import PushScreen
+from screens.sections.push import PushScreen
 from store.documents.cluster import Cluster
 from store.documents.operation import Operation, OperationStatus
 from store.documents.registry import Registry

@@ -29,7 +29,7 @@ def test_push_list_show_delete(tmp_path: Path) -> None:
     path = package(tmp_path / "pkgs")
     pushed = kctui(data, "resource", "push", str(path), "--json")
     assert pushed.returncode == 0, pushed.stderr
-    assert json.loads(pushed.stdout)["id"] == "calico-v3.27.3-amd64"
+    assert json.loads(pushed.stdout)[0]["package"]["id"] == "calico-v3.27.3-amd64"
     assert (data / "resources" / path.name).read_bytes() == path.read_bytes()
     assert kctui(data, "resource", "push", str(path)).returncode == 0  # the same again: fine
     listed = json.loads(kctui(data, "resource", "list", "--json").stdout)
@@ -39,6 +39,45 @@ def test_push_list_show_delete(tmp_path: Path) -> None:
     assert kctui(data, "resource", "delete", "calico-v3.27.3-amd64", "--yes").returncode == 0
     assert not (data / "resources" / path.name).exists()
     assert json.loads(kctui(data, "resource", "list", "--json").stdout) == []
+
+
+def test_push_takes_several_files_and_directories(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = package(tmp_path / "dir")
+    second = rp.build(
+        tmp_path / "dir",
+        name="nfs-provisioner",
+        type="csi",
+        version="v4.0.2",
+        arch="amd64",
+        files={"manifests/nfs.yaml": (b"kind: Namespace\n", 0o644)},
+    )
+    (tmp_path / "dir" / "notes.txt").write_text("not a package\n")
+    third = rp.build(
+        tmp_path / "other",
+        name="calico",
+        type="cni",
+        version="v3.26.4",
+        arch="amd64",
+        files={"manifests/op.yaml": (b"kind: Namespace\n", 0o644)},
+    )
+    pushed = kctui(data, "resource", "push", str(tmp_path / "dir"), str(third))
+    assert pushed.returncode == 0, pushed.stderr
+    assert pushed.stdout.count("pushed ") == 3
+    listed = {p["id"] for p in json.loads(kctui(data, "resource", "list", "--json").stdout)}
+    assert listed == {
+        "calico-v3.27.3-amd64", "nfs-provisioner-v4.0.2-amd64", "calico-v3.26.4-amd64"
+    }  # fmt: skip
+    assert first.exists() and second.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for path, said in (
+        (empty, "the directory holds no package"),
+        (tmp_path / "missing", "no such file or directory"),
+    ):
+        refused = kctui(data, "resource", "push", str(path))
+        assert refused.returncode == 1 and said in refused.stderr, refused.stderr
+        assert "Errno" not in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_a_tampered_package_is_refused_and_nothing_stored(tmp_path: Path) -> None:
