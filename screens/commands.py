@@ -43,11 +43,12 @@ class NavigationProvider(Provider):
         ]
         targets += [
             (
-                "Create cluster",
-                partial(self._go, "clusters", True),
-                "Open the create-cluster wizard",
-            ),
-            ("Add node", partial(self._go, "nodes", True), "Add a node reachable over SSH"),
+                "Push resources" if s.id == "resources" else s.add_label,
+                partial(self._go, s.id, True),
+                f"{s.add_label} (the {s.title.lower()} list, key {s.key}, then a)",
+            )
+            for s in SECTIONS
+            if s.add_label
         ]
         for active in self.screen.active_bindings.values():
             binding = active.binding

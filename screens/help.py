@@ -8,28 +8,37 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+FOCUS_KEYS = {"tab": "Go to the next field or list", "shift+tab": "Go to the previous one"}
+
 
 def key_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
-    """(key, description, where) for each binding active on `screen`, app-wide ones last."""
+    """(key, what it does, where) for kctui's keys active on `screen`, in words: this screen's
+    first, then the focused part's, then the ones that work everywhere."""
     app = screen.app
     rows: list[tuple[int, str, str, str]] = []
-    for active in screen.active_bindings.values():
-        binding = active.binding
-        where = _where(active.node, app)
-        order = 2 if active.node is app else 0 if isinstance(active.node, Screen) else 1
-        description = binding.description or binding.tooltip or binding.action
-        rows.append((order, app.get_key_display(binding), description, where))
+    seen: set[tuple[str, str]] = set()
+    for key, active in screen.active_bindings.items():
+        binding, node = active.binding, active.node
+        ours = node is app or type(node).__module__.startswith(("screens.", "kctui."))
+        if binding.system or not (ours or key in FOCUS_KEYS) or key.startswith("super+"):
+            continue
+        words = FOCUS_KEYS.get(key) or binding.tooltip or binding.description or binding.action
+        shown = app.get_key_display(binding)
+        if (shown, words) in seen:
+            continue
+        seen.add((shown, words))
+        order = 2 if node is app else 0 if isinstance(node, Screen) else 1
+        rows.append((order, shown, words, _where(node, app)))
     rows.sort(key=lambda r: r[0])  # stable: each group keeps its declaration order
-    return [(key, description, where) for _, key, description, where in rows]
+    return [(key, words, where) for _, key, words, where in rows]
 
 
 def _where(node: object, app: object) -> str:
     if node is app:
         return "everywhere"
     if isinstance(node, Screen):
-        return "this screen"
-    node_id = getattr(node, "id", None)
-    return str(node_id) if node_id else type(node).__name__
+        return "on this screen"
+    return str(getattr(node, "help_where", "") or "in the focused part")
 
 
 class HelpScreen(ModalScreen[None]):

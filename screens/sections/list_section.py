@@ -39,6 +39,10 @@ class ListSection(ReportsFailedWorkers, Vertical):
     ]
     filter_text = ""
 
+    @property
+    def help_where(self) -> str:
+        return f"in the {self.spec.title.lower()} list"
+
     def __init__(self, spec: SectionSpec, store: Store) -> None:
         super().__init__(id=spec.id)
         self.spec = spec

@@ -70,7 +70,9 @@ class PushScreen(ReportsFailedWorkers, ModalScreen[str | None]):
                 "pushes every package in it)",
                 classes="section-title",
             )
-            yield Input(placeholder=f"e.g. {self.start}/kubernetes-v1.28.15-amd64.tar.gz", id="push-path")
+            yield Input(
+                placeholder=f"e.g. {self.start}/kubernetes-v1.28.15-amd64.tar.gz", id="push-path"
+            )
             yield PackageTree(self.start, id="push-tree")
             yield ProgressBar(total=100, id="push-progress")
             yield Static("", id="push-status")

@@ -20,6 +20,7 @@ ROLE_LABEL = {"master": "control plane", "worker": "worker", "": ""}
 
 
 class NodesStep(WizardStep):
+    help_where = "in the node table"
     TITLE = "Nodes"
     OWNS = ("metadata.name", "spec.masters", "spec.workers", "spec.region")
     BINDINGS = [

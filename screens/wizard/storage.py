@@ -73,6 +73,7 @@ class EntryForm(ModalScreen[dict[str, str] | None]):
 
 
 class StorageStep(WizardStep):
+    help_where = "on the storage step"
     TITLE = "Storage"
     OWNS = ("spec.storage",)
     BINDINGS = [

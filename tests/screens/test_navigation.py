@@ -62,9 +62,13 @@ async def test_help_lists_every_key_and_closes(app: KctuiApp) -> None:
         ]
         keys = {r[0]: r[1] for r in rows}
         for spec in SECTIONS:
-            assert keys[spec.key] == f"Go to {spec.title}"
-        assert keys["?"] == "Help" and keys["q"] == "Quit" and keys["a"] == "Add"
+            assert keys[spec.key] == f"Show the {spec.title.lower()} list"
+        assert keys["?"] == "List every key" and keys["q"] == "Leave kctui"
+        assert keys["a"] == "Add to the current list"
         assert "^p" in keys  # the command palette
+        wheres = {r[2] for r in rows}
+        assert wheres <= {"on this screen", "in the clusters list", "everywhere"}, wheres
+        assert not any("super+" in r[0] or "Pane" in r[2] or "step-" in r[2] for r in rows)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
         await pilot.press("question_mark", "question_mark")
@@ -79,6 +83,29 @@ async def test_palette_navigates(app: KctuiApp) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert main_screen(app).section == "backup-points"
+
+
+async def test_the_palette_offers_push_resources_and_the_screens_actions(
+    app: KctuiApp,
+) -> None:
+    from screens.clusters.detail import ClusterDetailScreen
+    from screens.commands import NavigationProvider
+    from screens.sections.push import PushScreen
+    from store.documents.cluster import Cluster
+
+    app.store.clusters.add(Cluster.model_validate({"metadata": {"name": "c1"}}))
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(ClusterDetailScreen(app.store, lambda: app.settings, "c1"))
+        await pilot.pause()
+        provider = NavigationProvider(app.screen)
+        names = {name for name, _, _ in provider._targets()}
+        expected = {"Push resources", "Add backup point", "Create cluster", "Logs", "Delete"}
+        assert expected <= names, names
+        await pilot.press("ctrl+p")
+        await pilot.press(*"push resources")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PushScreen), what="the push screen")
 
 
 async def test_add_is_offered_where_it_applies(app: KctuiApp) -> None:
