@@ -6,7 +6,7 @@ import asyncio
 import ipaddress
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from engine import grammar
 from engine.errors import Problem, RefusedError
@@ -70,6 +70,10 @@ def validate(node: Node) -> list[Problem]:
 def default_name(address: str) -> str:
     name = re.sub(r"[^a-z0-9-]+", "-", address.lower()).strip("-")
     return name[:63] or "node"
+
+
+# A node probed longer ago than this is probed again before a create relies on it.
+STALE_AFTER = timedelta(minutes=10)
 
 
 class NodeService:
@@ -194,6 +198,18 @@ class NodeService:
                 n.facts = gathered.facts
 
         return self.store.nodes.update(name, update)
+
+    def stale(self, names: Iterable[str], older_than: timedelta = STALE_AFTER) -> list[str]:
+        """Of `names` (unknown names skipped), the nodes not known to be online now: status
+        unknown or offline, or last probed longer ago than `older_than`."""
+        wanted = set(names)
+        since = datetime.now(UTC) - older_than
+        return [
+            n.name
+            for n in self.store.nodes.list(lambda n: n.name in wanted)
+            if n.enabled
+            and (n.status != NodeStatus.ONLINE or n.last_probe is None or n.last_probe < since)
+        ]
 
     async def probe(self, names: Iterable[str] = ()) -> list[Node]:
         wanted = list(names) or [n.name for n in self.store.nodes.list()]

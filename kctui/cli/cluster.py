@@ -122,6 +122,19 @@ def _start(ctx: Context, op: Any, wait: bool) -> int:
 
 
 @_errors
+def _probe_stale(ctx: Context, names: list[str]) -> None:
+    """Nodes whose status is unknown or old are probed now rather than refused."""
+    import asyncio
+
+    from engine.nodes.service import NodeService
+
+    service = NodeService(ctx.store, ctx.settings)
+    stale = service.stale(names)
+    if stale:
+        print(f"probing {', '.join(stale)} (status unknown or not recent)", file=sys.stderr)
+        asyncio.run(service.probe(stale))
+
+
 def run_create(ctx: Context, args: argparse.Namespace) -> int:
     if args.print_defaults:
         return _print_defaults()
@@ -145,6 +158,7 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
             return 0
         print(render(op, ctx.store), end="")
         return 0
+    _probe_stale(ctx, cluster.spec.node_names)
     service.check(cluster)
     if not args.yes:
         if not sys.stdin.isatty():

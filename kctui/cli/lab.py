@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from kctui.cli.common import add_command
@@ -33,7 +34,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run_down)
 
     p = add_command(verbs, "ssh", "run a command on a host (or open a shell) as root")
-    p.add_argument("--name", default="lab")
+    p.add_argument("--name", help="the lab (found from the host's name when not given)")
     p.add_argument("--user", default="root")
     p.add_argument("host", help="host name, address or index")
     p.add_argument("command", nargs=argparse.REMAINDER, help="command and arguments")
@@ -75,9 +76,7 @@ def run_up(ctx: Context, args: argparse.Namespace) -> int:
 
         build_packages(packages)
     if args.register:
-        from kctui.lab.register import register_nodes
-
-        register_nodes(lab, ctx.store)
+        _register(ctx, lab, packages)
     print_table(
         ["HOST", "ADDRESS", "HOST KEY"],
         [(h.name, h.address, h.host_key_fingerprint) for h in lab.hosts],
@@ -85,8 +84,26 @@ def run_up(ctx: Context, args: argparse.Namespace) -> int:
     print(f"key: {lab.key_path}  (kctui lab ssh HOST, or ssh -i {lab.key_path} root@ADDRESS)")
     print(f"packages: {packages}")
     if args.register:
-        print(f"registered {len(lab.hosts)} nodes in {ctx.data_dir}")
+        print(f"registered {len(lab.hosts)} nodes, probed them and pushed the packages")
     return 0
+
+
+def _register(ctx: Context, lab: Any, packages: Path) -> None:
+    """The hosts as nodes, probed, and the lab's packages pushed: ready for a create."""
+    import asyncio
+
+    from engine.catalog import resources
+    from engine.nodes.service import NodeService
+    from kctui.lab.register import register_nodes
+
+    nodes = register_nodes(lab, ctx.store)
+    probed = asyncio.run(NodeService(ctx.store, ctx.settings).probe([n.name for n in nodes]))
+    down = [f"{n.name} ({n.last_error})" for n in probed if n.status.value != "online"]
+    if down:
+        raise CliError("these hosts did not answer a probe: " + ", ".join(down))
+    failed = [said for _, pkg, said in resources.push_all(ctx.store, [packages]) if pkg is None]
+    if failed:
+        raise CliError("; ".join(failed))
 
 
 @_lab_errors
@@ -123,7 +140,10 @@ def run_ssh(ctx: Context, args: argparse.Namespace) -> int:
     from kctui.lab import lab as labs
     from kctui.lab.ssh import ssh_argv
 
-    lab = labs.load(args.name)
+    if args.name or args.host.isdigit():  # an index means a host of the named (or default) lab
+        lab = labs.load(args.name or "lab")
+    else:
+        lab = labs.holding(args.host)
     argv = ssh_argv(lab, lab.host(args.host), args.user, args.command, tty=sys.stdin.isatty())
     sys.stdout.flush()
     os.execvp(argv[0], argv)

@@ -172,6 +172,23 @@ def load(name: str) -> Lab:
     return lab
 
 
+def holding(host: str) -> Lab:
+    """The running lab that has `host` (a host name, or an address), by its state files."""
+    from kctui.lab.state import LAB_ROOT
+
+    found = []
+    for state in sorted(LAB_ROOT.glob("*/lab.json")):
+        lab = Lab.load(state.parent.name)
+        if lab is not None and any(host in (h.name, h.address) for h in lab.hosts):
+            found.append(lab)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise LabError(f"no running lab has a host {host!r}; see them with: kctui lab status")
+    names = ", ".join(lab.name for lab in found)
+    raise LabError(f"labs {names} all have a host {host!r}; say which with --name")
+
+
 def status(lab: Lab) -> dict[str, object]:
     return {
         "name": lab.name,

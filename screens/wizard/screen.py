@@ -115,6 +115,20 @@ class WizardScreen(Screen[str | None]):
     def on_mount(self) -> None:
         self.sub_title = "Create cluster"
         self.call_after_refresh(self._show, self.index)
+        self.run_worker(self._probe_stale(), group="probe", exit_on_error=False)
+
+    async def _probe_stale(self) -> None:
+        """Free nodes whose status is unknown or old are probed, so the node table (and the
+        create) go by what the nodes are now."""
+        from engine.nodes.service import NodeService
+
+        service = NodeService(self.store, self.settings())
+        stale = service.stale(n.name for n in self.store.nodes.list(lambda n: n.free))
+        if not stale:
+            return
+        self.notify(f"Probing {len(stale)} node(s) whose status is not recent...", timeout=3)
+        await service.probe(stale)
+        self.query_one(NodesStep).refresh_nodes()
 
     def _show(self, index: int) -> None:
         self.index = index

@@ -213,3 +213,10 @@ def test_register_adds_nodes_with_pinned_host_keys(lab: Lab, tmp_path: Path) -> 
     assert all(h.address in known for h in lab.hosts)
     assert os.stat(data / "known_hosts").st_mode & 0o777 == 0o600
     assert sorted(p.name for p in (data / "lab-packages").glob("*.tar.gz"))[0].startswith("calico-")
+    store = Store(data)
+    assert all(n.status.value == "online" and n.facts.hostname for n in store.nodes.list())
+    pushed = {p.archive for p in store.resources.list()}
+    assert pushed == {p.name for p in (data / "lab-packages").glob("*.tar.gz")}
+    assert "pushed the packages" in result.stdout
+    found = kctui("lab", "ssh", lab.hosts[1].name, "hostname")  # the lab found by the host
+    assert found.returncode == 0 and found.stdout.strip() == lab.hosts[1].name, found.stderr

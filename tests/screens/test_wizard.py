@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from textual.widgets import Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from kctui.app import make_app
 from screens.wizard.screen import WizardScreen
@@ -12,6 +13,8 @@ from store.documents.node import Interface, Node, NodeFacts, NodeStatus
 from store.documents.resource import ResourcePackage
 from store.settings import Settings
 from store.store import Store
+from tests.screens.waits import until
+from tests.sshserver import SSHServer
 
 
 def world(tmp_path: Path) -> Store:
@@ -27,7 +30,13 @@ def world(tmp_path: Path) -> Store:
             ],
         )
         store.nodes.add(
-            Node(name=f"n{i}", address=f"10.20.0.{i}", status=NodeStatus.ONLINE, facts=facts)
+            Node(
+                name=f"n{i}",
+                address=f"10.20.0.{i}",
+                status=NodeStatus.ONLINE,
+                last_probe=datetime.now(UTC),
+                facts=facts,
+            )
         )
     for name, kind, version in (
         ("kubernetes", "k8s", "v1.28.15"),
@@ -144,3 +153,23 @@ async def test_a_kept_draft_reopens_where_it_was(tmp_path: Path) -> None:
         assert screen.draft.name == "later" and [m.node for m in screen.draft.spec.masters] == [
             "n1"
         ]
+
+
+async def test_nodes_of_unknown_status_are_probed_when_the_wizard_opens(
+    tmp_path: Path, ssh_server: SSHServer
+) -> None:
+    store = Store(tmp_path / "data")
+    ssh_server.add_nodes(store, "s1")
+    assert store.nodes.get("s1").status == NodeStatus.UNKNOWN
+    app = make_app(store, Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await until(
+            pilot,
+            lambda: store.nodes.get("s1").last_probe is not None,
+            seconds=20,
+            what="the probe",
+        )
+        table = app.screen.query_one("#wizard-nodes", DataTable)
+        status = store.nodes.get("s1").status.value
+        await until(pilot, lambda: status in str(table.get_row_at(0)), what="the table")
