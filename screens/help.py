@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,26 +12,37 @@ from textual.widgets import DataTable, Static
 FOCUS_KEYS = {"tab": "Go to the next field or list", "shift+tab": "Go to the previous one"}
 
 
+def _textual_own(binding: Binding) -> bool:
+    """A key Textual itself gives every screen or app (copy, its quit), not one of kctui's."""
+    from textual.app import App
+
+    return any(
+        isinstance(b, Binding) and binding.key in b.key.split(",") and b.action == binding.action
+        for b in (*Screen.BINDINGS, *App.BINDINGS)
+    )
+
+
 def key_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
-    """(key, what it does, where) for kctui's keys active on `screen`, in words: this screen's
+    """(keys, what they do, where) for kctui's keys active on `screen`, in words: this screen's
     first, then the focused part's, then the ones that work everywhere."""
     app = screen.app
-    rows: list[tuple[int, str, str, str]] = []
-    seen: set[tuple[str, str]] = set()
+    rows: dict[tuple[int, str, str], list[str]] = {}
     for key, active in screen.active_bindings.items():
         binding, node = active.binding, active.node
         ours = node is app or type(node).__module__.startswith(("screens.", "kctui."))
-        if binding.system or not (ours or key in FOCUS_KEYS) or key.startswith("super+"):
+        if key in FOCUS_KEYS:
+            words = FOCUS_KEYS[key]
+        elif binding.system or not ours or _textual_own(binding) or key.startswith("super+"):
             continue
-        words = FOCUS_KEYS.get(key) or binding.tooltip or binding.description or binding.action
-        shown = app.get_key_display(binding)
-        if (shown, words) in seen:
-            continue
-        seen.add((shown, words))
+        else:
+            words = binding.tooltip or binding.description or binding.action
         order = 2 if node is app else 0 if isinstance(node, Screen) else 1
-        rows.append((order, shown, words, _where(node, app)))
-    rows.sort(key=lambda r: r[0])  # stable: each group keeps its declaration order
-    return [(key, words, where) for _, key, words, where in rows]
+        shown = app.get_key_display(binding)
+        keys = rows.setdefault((order, words, _where(node, app)), [])
+        if shown not in keys:
+            keys.append(shown)
+    ordered = sorted(rows.items(), key=lambda item: item[0][0])  # stable within a group
+    return [(", ".join(keys), words, where) for (_, words, where), keys in ordered]
 
 
 def _where(node: object, app: object) -> str:
@@ -55,7 +67,12 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static("Keys  (esc closes)", id="help-title")
-            table: DataTable[str] = DataTable(cursor_type="row", id="help-keys")
-            table.add_columns("Key", "Does", "Where")
-            table.add_rows(self.rows)
+            table: DataTable[str | Text] = DataTable(cursor_type="row", id="help-keys")
+            table.add_columns("Key", "Does")
+            where = ""
+            for keys, words, here in self.rows:
+                if here != where:  # a heading for each group of keys
+                    where = here
+                    table.add_row("", Text(here.capitalize(), style="bold"))
+                table.add_row(keys, words)
             yield table

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from textual.widgets import DataTable
+
+CELL_PADDING = 2  # DataTable's cell_padding of 1 on each side
 
 
 def selected_key(table: DataTable[Any]) -> str | None:
@@ -39,3 +42,21 @@ def put_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Any]]]) -
             table.add_row(*cells, key=key)
     if selected in wanted and table.get_row_index(selected) != table.cursor_row:
         table.move_cursor(row=table.get_row_index(selected))
+
+
+def fit_columns(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int, drop: Sequence[str]
+) -> list[int]:
+    """Which columns to show so the table fits `width` without cutting a value: the columns
+    in `drop` are hidden one by one, in that order, until it fits (or none is left to hide)."""
+    widths = [
+        max(cell_len(str(c)) for c in [name, *(row[i] for row in rows if i < len(row))])
+        + CELL_PADDING
+        for i, name in enumerate(columns)
+    ]
+    shown = list(range(len(columns)))
+    for name in drop:
+        if width <= 0 or sum(widths[i] for i in shown) <= width:
+            break
+        shown.remove(columns.index(name))
+    return shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from engine.backups.schedules import ScheduleService
@@ -32,9 +33,10 @@ class ClusterService:
         self.settings = settings
         self.bus = bus
 
-    def check(self, cluster: Cluster) -> Cluster:
-        """The cluster with versions resolved; raises SpecError with every problem."""
-        problems = validate(cluster.name, cluster.spec, self.store)
+    def check(self, cluster: Cluster, unprobed: Collection[str] = ()) -> Cluster:
+        """The cluster with versions resolved; raises SpecError with every problem (the
+        nodes in `unprobed` are not judged by their stored status)."""
+        problems = validate(cluster.name, cluster.spec, self.store, unprobed=unprobed)
         if problems:
             raise SpecError(problems)
         return cluster.model_copy(update={"spec": resolve(cluster.spec)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from engine import grammar
 from engine.catalog import catalog
@@ -73,7 +73,7 @@ def _cidrs(field: str, values: list[str], problems: list[Problem]) -> list[tuple
 
 
 def _node_problems(
-    spec: ClusterSpec, name: str, store: Store, problems: list[Problem]
+    spec: ClusterSpec, name: str, store: Store, problems: list[Problem], unprobed: Collection[str]
 ) -> list[Node]:
     entries = [(f"spec.masters[{i}].node", m.node) for i, m in enumerate(spec.masters)]
     entries += [(f"spec.workers[{i}].node", w.node) for i, w in enumerate(spec.workers)]
@@ -100,7 +100,7 @@ def _node_problems(
                     f"node {node_name} is disabled; enable it with: kctui node enable {node_name}",
                 )
             )
-        if node.status != NodeStatus.ONLINE:
+        if node.status != NodeStatus.ONLINE and node_name not in unprobed:
             why = f" ({node.last_error})" if node.last_error else ""
             problems.append(
                 Problem(
@@ -129,8 +129,15 @@ def _node_problems(
 
 
 def validate(
-    name: str, spec: ClusterSpec, store: Store, *, existing_ok: bool = False
+    name: str,
+    spec: ClusterSpec,
+    store: Store,
+    *,
+    existing_ok: bool = False,
+    unprobed: Collection[str] = (),
 ) -> list[Problem]:
+    """Every problem of the spec; the nodes in `unprobed` (about to be probed) are not
+    judged by their stored status."""
     problems = validate_name(name)
     if not existing_ok and store.clusters.exists(name):
         problems.append(
@@ -144,7 +151,7 @@ def validate(
                 f"{count} control-plane nodes given; use an odd number (1, 3 or 5) so etcd keeps quorum",
             )
         )
-    nodes = _node_problems(spec, name, store, problems)
+    nodes = _node_problems(spec, name, store, problems, unprobed)
 
     version = spec.kubernetes_version
     if catalog.release(version) is None and not spec.offline:

@@ -121,20 +121,23 @@ def _start(ctx: Context, op: Any, wait: bool) -> int:
     return 0
 
 
-@_errors
-def _probe_stale(ctx: Context, names: list[str]) -> None:
-    """Nodes whose status is unknown or old are probed now rather than refused."""
+def _check_probing_stale(ctx: Context, service: Any, cluster: Any) -> None:
+    """Every other check first (a bad spec changes nothing), then the nodes whose status is
+    unknown or old are probed rather than refused, then their status is checked too."""
     import asyncio
 
     from engine.nodes.service import NodeService
 
-    service = NodeService(ctx.store, ctx.settings)
-    stale = service.stale(names)
+    nodes = NodeService(ctx.store, ctx.settings)
+    stale = nodes.stale(cluster.spec.node_names)
+    service.check(cluster, unprobed=stale)
     if stale:
         print(f"probing {', '.join(stale)} (status unknown or not recent)", file=sys.stderr)
-        asyncio.run(service.probe(stale))
+        asyncio.run(nodes.probe(stale))
+    service.check(cluster)
 
 
+@_errors
 def run_create(ctx: Context, args: argparse.Namespace) -> int:
     if args.print_defaults:
         return _print_defaults()
@@ -158,8 +161,7 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
             return 0
         print(render(op, ctx.store), end="")
         return 0
-    _probe_stale(ctx, cluster.spec.node_names)
-    service.check(cluster)
+    _check_probing_stale(ctx, service, cluster)
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError("pass --yes to create the cluster without asking")

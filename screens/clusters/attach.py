@@ -1,4 +1,4 @@
-"""Choosing a cluster's backup point from its screen, as `kctui cluster set --backup-point`."""
+"""Choosing a cluster's backup point from its screen, as the command line's cluster set does."""
 
 from __future__ import annotations
 

@@ -70,9 +70,10 @@ class NodesSection(ListSection):
             rows = [r for r in rows if any(needle in str(c).lower() for c in r)]
         column = SORTS[self.sort_by][1]
         rows.sort(key=lambda r: (str(r[column]), str(r[0])))
+        self._fit(rows)
         table.clear()
         for row in rows:
-            table.add_row(*row, key=str(row[0]))
+            table.add_row(*(row[i] for i in self._shown), key=str(row[0]))
         self.set_class(not self._by_name, "-empty")
         if selected and selected in [r[0] for r in rows]:
             table.move_cursor(row=table.get_row_index(selected))
@@ -94,6 +95,10 @@ class NodesSection(ListSection):
 
     def refresh_rows(self) -> None:
         self._render_rows()
+
+    def on_resize(self) -> None:
+        if self._by_name:
+            self._render_rows()
 
     def action_sort(self) -> None:
         self.sort_by = (self.sort_by + 1) % len(SORTS)
@@ -147,8 +152,9 @@ class NodesSection(ListSection):
         table = self.table
         if node.name not in table.rows:
             return
-        for column, value in zip(table.columns, node_row(node), strict=True):
-            table.update_cell(node.name, column, value)
+        row = node_row(node)
+        for column, index in zip(table.columns, self._shown, strict=True):
+            table.update_cell(node.name, column, row[index])
 
     def action_toggle_enabled(self) -> None:
         name = self.selected_name()

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from screens.sections.specs import Row, SectionSpec
-from screens.tables import put_rows
+from screens.tables import fit_columns, put_rows
 from screens.workers import ReportsFailedWorkers
 from store.errors import StoreError
 
@@ -47,6 +47,8 @@ class ListSection(ReportsFailedWorkers, Vertical):
         super().__init__(id=spec.id)
         self.spec = spec
         self.store = store
+        self._rows: Sequence[Row] = []
+        self._shown = list(range(len(spec.columns)))
 
     def compose(self) -> ComposeResult:
         yield Static(self.spec.title, classes="section-title")
@@ -89,15 +91,26 @@ class ListSection(ReportsFailedWorkers, Vertical):
         message.update(self.spec.empty)
         self.remove_class("-error")
         needle = self.filter_text.lower()
-        put_rows(
-            self.table,
-            [
-                (str(row[0]), row)
-                for row in rows
-                if not needle or any(needle in str(c).lower() for c in row)
-            ],
-        )
+        self._rows = rows
+        matching = [row for row in rows if not needle or any(needle in str(c).lower() for c in row)]
+        self._fit(matching)
+        put_rows(self.table, [(str(row[0]), [row[i] for i in self._shown]) for row in matching])
         self.set_class(not rows, "-empty")
+
+    def _fit(self, rows: Sequence[Row]) -> None:
+        """Hide the spec's least important columns when the rows would not fit the width."""
+        columns = self.spec.columns
+        shown = fit_columns(
+            columns, rows, self.table.scrollable_content_region.width, self.spec.drop
+        )
+        if shown != self._shown:
+            self._shown = shown
+            self.table.clear(columns=True)
+            self.table.add_columns(*(columns[i] for i in shown))
+
+    def on_resize(self) -> None:
+        if self._rows:
+            self.show_rows(self._rows)
 
     def on_mount(self) -> None:
         self.set_interval(LIVE_EVERY, self._live)

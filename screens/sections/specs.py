@@ -25,6 +25,8 @@ class SectionSpec:
     rows: Callable[[Store], Sequence[Row]]
     empty: str
     add_label: str = ""  # empty: nothing can be added from this section
+    # Columns a narrow terminal hides first, in this order, before any value is cut.
+    drop: tuple[str, ...] = ()
 
 
 def _gib(n: int) -> str:
@@ -123,6 +125,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _cluster_rows,
         "No clusters yet. Press a to create the first one.",
         "Create cluster",
+        drop=("Last operation", "Region", "CP/Workers"),
     ),
     SectionSpec(
         "nodes",
@@ -132,6 +135,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _node_rows,
         "No nodes yet. Press a to add the first node.",
         "Add node",
+        drop=("OS", "Memory", "CPU", "Arch", "Region", "Cluster"),
     ),
     SectionSpec(
         "templates",
@@ -141,6 +145,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _template_rows,
         "No templates yet. Press a to create the first one.",
         "Add template",
+        drop=("Description",),
     ),
     SectionSpec(
         "registries",
@@ -150,6 +155,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _registry_rows,
         "No image registries yet. Press a to add the first one.",
         "Add registry",
+        drop=("User", "Skip TLS verify"),
     ),
     SectionSpec(
         "backup-points",
@@ -159,6 +165,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _backup_point_rows,
         "No backup points yet. Press a to add the first one (a path or an S3 bucket).",
         "Add backup point",
+        drop=("Description", "Type"),
     ),
     SectionSpec(
         "resources",
@@ -168,6 +175,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _resource_rows,
         "No offline resource packages yet. Press a to push the first one.",
         "Push package",
+        drop=("Size", "Arch", "Type"),
     ),
     SectionSpec(
         "operations",
@@ -176,6 +184,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         ("Operation", "Cluster", "Type", "Status", "Created"),
         _operation_rows,
         "No operations yet. Creating a cluster starts the first one: press 1, then a.",
+        drop=("Created", "Cluster"),
     ),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -25,7 +26,11 @@ def node(name: str, ip: str, arch: str = "amd64", **kw: Any) -> Node:
             )
         ],
     )
-    return Node(**{"name": name, "address": ip, "status": NodeStatus.ONLINE, "facts": facts, **kw})
+    # probed just now: nothing probes these addresses again, none of them is ever contacted
+    recent = {"last_probe": datetime.now(UTC)}
+    return Node(
+        **{"name": name, "address": ip, "status": NodeStatus.ONLINE, "facts": facts, **recent, **kw}
+    )
 
 
 @pytest.fixture
@@ -349,3 +354,34 @@ def test_a_bad_spec_through_the_cli_changes_nothing(world: Store, tmp_path: Any)
         check=False,
     )
     assert "spec.mastres: Extra inputs are not permitted" in result.stderr
+
+
+def test_a_create_probes_nodes_whose_status_is_not_known_instead_of_refusing(
+    world: Store, tmp_path: Any
+) -> None:
+    """n1 was never probed: the create probes it (here: nothing listens on port 1, so it is
+    then refused as offline, naming why), where it used to be refused as `unknown`."""
+    import subprocess
+    import sys
+
+    def unknown(n: Node) -> None:
+        n.status, n.address, n.port, n.last_probe = NodeStatus.UNKNOWN, "127.0.0.1", 1, None
+
+    world.nodes.update("n1", unknown)
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "apiVersion: kctui/v1\nkind: Cluster\nmetadata: {name: demo}\n"
+        "spec: {masters: [{node: n1}], workers: [{node: n2}]}\n"
+    )
+    argv = [sys.executable, "-m", "kctui.cli.main", "--data-dir", str(world.data_dir)]
+    result = subprocess.run(
+        [*argv, "cluster", "create", "-f", str(good), "--yes"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "probing n1 (status unknown or not recent)" in result.stderr
+    assert "node n1 is offline" in result.stderr and "is unknown" not in result.stderr
+    probed = world.nodes.get("n1")
+    assert probed.last_probe is not None and probed.status == NodeStatus.OFFLINE
