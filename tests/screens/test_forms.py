@@ -160,3 +160,27 @@ async def test_the_wizard_refuses_what_the_real_cluster_would(tmp_path: Path) ->
             shown = "\n".join(str(s.render()) for s in app.screen.query(Static))
             assert "neither an IP address nor a host name" in shown
         assert not Path("/tmp/pwned").exists()
+
+
+async def test_a_registry_host_is_host_and_port_only(tmp_path: Path) -> None:
+    from screens.sections.kept_forms import RegistryForm
+
+    store = Store(tmp_path / "data")
+    app = make_app(store, Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "a")
+        await until(pilot, lambda: isinstance(app.screen, RegistryForm), what="the form")
+        form = app.screen
+        form.query_one("#registry-name", Input).value = "harbor"
+        host = form.query_one("#registry-host", Input)
+        for bad in ("10.0.0.1;touch /tmp/pwned", "https://harbor:5000", "harbor:99999"):
+            host.value = bad
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            said = form.query_one("#registry-error", Static).render().plain
+            assert app.screen is form and said.startswith("Host: "), (bad, said)
+            assert form.focused is host
+        assert store.registries.list() == []
+        host.value = "harbor.internal:5000"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: store.registries.list(), what="the registry")
