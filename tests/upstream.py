@@ -3,6 +3,8 @@ HTTP Range, and a way to cut a transfer mid-way once."""
 
 from __future__ import annotations
 
+import io
+import tarfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,3 +74,14 @@ def serving() -> Iterator[Upstream]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def tar_gz(files: dict[str, bytes]) -> bytes:
+    """A release-style tarball of executables."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o755
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()

@@ -16,11 +16,18 @@ from engine.errors import RefusedError
 CHUNK = 1 << 16
 ATTEMPTS = 5
 HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
+ERRNO_RE = re.compile(r"^.*\[Errno -?\d+\] ")
 Progress = Callable[[int, int], None]  # (bytes so far, bytes in all; 0 when unknown)
 
 
 class DownloadError(RefusedError):
     """A download failed or did not verify; the message names the file and why."""
+
+
+def _why(error: Exception) -> str:
+    """A network error in words: "Connection refused", not urllib3's object dump."""
+    text = str(error) or type(error).__name__
+    return ERRNO_RE.sub("", text.rsplit(": ", 1)[-1]) if "[Errno" in text else text
 
 
 def sha256_of(path: Path) -> str:
@@ -60,7 +67,7 @@ class Downloader:
             finally:
                 response.release_conn()
         except urllib3.exceptions.HTTPError as e:
-            raise DownloadError(f"{url}: {e}") from None
+            raise DownloadError(f"cannot fetch {url}: {_why(e)}") from None
         if len(data) > limit:
             raise DownloadError(f"{url}: larger than {limit} bytes; not a checksum file")
         return data.decode("utf-8", "replace")
@@ -78,7 +85,7 @@ class Downloader:
                 self._continue(url, partial, progress)
                 break
             except (urllib3.exceptions.HTTPError, OSError) as e:
-                last = str(e) or type(e).__name__  # cut: the next attempt resumes
+                last = _why(e)  # cut: the next attempt resumes
         else:
             raise DownloadError(
                 f"{dest.name}: {url} failed {ATTEMPTS} times ({last}); run again to resume"

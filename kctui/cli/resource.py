@@ -21,6 +21,25 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_push)
+    p = add_command(verbs, "build", "build packages from upstream's releases (needs internet)")
+    p.add_argument("--kubernetes", required=True, metavar="VERSION", help="e.g. v1.28.15")
+    p.add_argument("--arch", default="amd64", help="amd64, arm64 or amd64,arm64 (amd64)")
+    p.add_argument("--out", type=Path, default=Path("packages"), help="where to write (./packages)")
+    p.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="fetch an upstream from a mirror with the same layout",
+    )
+    p.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="SOURCE/PATH=SHA256",
+        help="the sha256 of a file upstream publishes no checksum for",
+    )
+    p.set_defaults(handler=run_build)
     p = add_command(verbs, "list", "list pushed packages")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_list)
@@ -57,6 +76,39 @@ def run_push(ctx: Context, args: argparse.Namespace) -> int:
         else:
             print(f"pushed {pkg.id} ({pkg.type}, {len(pkg.files)} files, sha256 {pkg.sha256[:12]})")
     return 0 if all(pkg for _, pkg, _ in results) else 1
+
+
+def run_build(ctx: Context, args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from engine.catalog.build import Builder, parse_assignments
+
+    with Progress(
+        TextColumn("{task.description:<40}"),
+        BarColumn(),
+        DownloadColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total or None)
+            bar.update(tasks[name], completed=done, total=total or None)
+
+        builder = Builder(
+            cache_dir=ctx.data_dir / "build-cache",
+            sources=parse_assignments(args.source, "--source"),
+            pins=parse_assignments(args.pin, "--pin"),
+            progress=progress,
+        )
+        arches = [a.strip() for a in args.arch.split(",") if a.strip()]
+        built = builder.build(args.kubernetes, arches, args.out)
+    for path in built:
+        print(f"built {path} ({path.stat().st_size / 2**20:.1f} MiB)")
+    return 0
 
 
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
