@@ -96,6 +96,56 @@ def lab_registry(
         server.wait(timeout=10)
 
 
+@contextmanager
+def plain_registry(work: Path) -> Iterator[str]:
+    """docker-registry on 127.0.0.1 over plain HTTP, no auth: a fake upstream registry. Its
+    http://HOST:PORT."""
+    work.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = {
+        "version": 0.1,
+        "log": {"level": "warn"},
+        "storage": {"filesystem": {"rootdirectory": str(work / "data")}},
+        "http": {"addr": f"127.0.0.1:{port}"},
+    }
+    (work / "config.yml").write_text(json.dumps(config))
+    with (work / "registry.log").open("wb") as out:
+        server = subprocess.Popen(
+            ["docker-registry", "serve", str(work / "config.yml")], stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise AssertionError("docker-registry did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def seed(url: str, work: Path, refs: list[str]) -> None:
+    """A small image under each reference's repository and tag in the plain registry."""
+    layout = work / "layout"
+    if not layout.exists():
+        _layout(layout)
+    host = url.split("://", 1)[1]
+    for ref in refs:
+        _, repo, tag = sim_module("images").parse(ref)
+        subprocess.run(
+            ["skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+             f"oci:{layout}:img", f"docker://{host}/{repo}:{tag}"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+
+
 def _layout(path: Path) -> None:
     """An OCI image layout holding one small image, tagged `img`."""
     blobs = path / "blobs" / "sha256"

@@ -16,6 +16,7 @@ import yaml
 import assets
 from engine.catalog import catalog, resource_package
 from engine.catalog.download import Downloader, DownloadError, Progress, parse_checksum
+from engine.catalog.images import ImageError, fetch_images, kubernetes_images
 from engine.errors import RefusedError
 
 ARCHES = ("amd64", "arm64")
@@ -55,12 +56,32 @@ class Builder:
     downloader: Downloader = field(default_factory=Downloader)
 
     def __post_init__(self) -> None:
-        known = upstream()["sources"]
+        known = [*upstream()["sources"], *upstream()["registries"]]
         unknown = sorted(set(self.sources) - set(known))
         if unknown:
             raise BuildError(
                 f"unknown source {', '.join(unknown)}; the sources are {', '.join(known)}"
             )
+
+    @property
+    def mirrors(self) -> dict[str, str]:
+        return {k: v for k, v in self.sources.items() if k in upstream()["registries"]}
+
+    def images(self, package: str, refs: list[str], arch: str) -> Path:
+        """`refs` (linux/`arch`) in one image archive in the cache."""
+        dest = self.cache_dir / "images" / f"{package}-{arch}.tar"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        report = None
+        if self.progress is not None:
+            progress = self.progress
+
+            def report(ref: str) -> None:
+                progress(ref, 0, 0)
+
+        try:
+            return fetch_images(refs, dest, arch, self.mirrors, report)
+        except ImageError as e:
+            raise BuildError(str(e)) from None
 
     def url(self, source: str, path: str) -> str:
         base = self.sources.get(source) or upstream()["sources"][source]
@@ -108,8 +129,16 @@ class Builder:
         ):
             text = self.fetch("kubernetes-release", path).read_text()
             files[dest] = (text.replace(UPSTREAM_BIN, LOCAL_BIN).encode(), 0o644)
+        images = kubernetes_images(version)
         return resource_package.build(
-            out, name="kubernetes", type="k8s", version=version, arch=arch, files=files
+            out,
+            name="kubernetes",
+            type="k8s",
+            version=version,
+            arch=arch,
+            files=files,
+            images=images,
+            images_archive=self.images(f"kubernetes-{version}", images, arch),
         )
 
     def containerd(self, k8s_version: str, arch: str, out: Path) -> Path:

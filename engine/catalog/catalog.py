@@ -61,6 +61,11 @@ def runtime_allowed(version: str, runtime: str) -> bool:
     return runtime in RUNTIMES
 
 
+def image_repository() -> str:
+    """Where kubeadm's images come from when no registry is set (kubeadm's default)."""
+    return str(_raw()["image_repository"])
+
+
 def nfs_provisioner_version() -> str:
     return str(_raw()["nfs_provisioner"])
 

@@ -39,10 +39,11 @@ def build(
     arch: str,
     files: Mapping[str, tuple[bytes, int]],
     images: Sequence[str] = (),
-    images_archive: bytes | None = None,
+    images_archive: bytes | Path | None = None,
 ) -> Path:
-    """Write a package; `files` maps a relative path to (content, mode)."""
-    entries: dict[str, tuple[bytes, int]] = dict(files)
+    """Write a package; `files` maps a relative path to (content, mode). A large image
+    archive is given as a path and streamed, not held in memory."""
+    entries: dict[str, tuple[bytes | Path, int]] = dict(files)
     images_path = ""
     if images_archive is not None:
         images_path = "images/images.tar"
@@ -53,12 +54,7 @@ def build(
         "version": version,
         "arch": arch,
         "files": [
-            {
-                "path": path,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "size": len(data),
-                "mode": mode,
-            }
+            {"path": path, "sha256": _sha256(data), "size": _size(data), "mode": mode}
             for path, (data, mode) in sorted(entries.items())
         ],
     }
@@ -76,12 +72,30 @@ def build(
     return dest
 
 
-def _add(tar: tarfile.TarFile, path: str, data: bytes, mode: int) -> None:
+def _sha256(data: bytes | Path) -> str:
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    with open(data, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _size(data: bytes | Path) -> int:
+    return len(data) if isinstance(data, bytes) else data.stat().st_size
+
+
+def _add(tar: tarfile.TarFile, path: str, data: bytes | Path, mode: int) -> None:
     info = tarfile.TarInfo(path)
-    info.size = len(data)
+    info.size = _size(data)
     info.mode = mode
     info.mtime = 0  # reproducible archives: same input, same sha256
-    tar.addfile(info, io.BytesIO(data))
+    if isinstance(data, bytes):
+        tar.addfile(info, io.BytesIO(data))
+        return
+    with open(data, "rb") as f:
+        tar.addfile(info, f)
 
 
 def read(path: Path) -> ResourcePackage:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import assets
 from engine.catalog import catalog, resource_package
+from engine.catalog.images import kubernetes_images
 from engine.catalog.packages import CEPH_CSI_VERSION
-from engine.clusters.plan.context import LB_IMAGE
 from kctui.lab.system import SYSTEM_PYTHON
 
 SIM_SOURCE = assets.path("lab/sim")
@@ -77,20 +77,6 @@ def image_archive(images: list[str]) -> bytes:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
-
-
-def kubernetes_images(version: str) -> list[str]:
-    """What kubeadm pulls for `version` (the catalog's etcd, CoreDNS and pause tags), and the
-    image of the workers' API-server balancer, which the Kubernetes package carries."""
-    release = catalog.release(version)
-    assert release is not None, version
-    names = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"]
-    return [f"registry.k8s.io/{n}:{version}" for n in names] + [
-        f"registry.k8s.io/etcd:{release.etcd}",
-        f"registry.k8s.io/coredns/coredns:{release.coredns}",
-        f"registry.k8s.io/pause:{release.pause}",
-        LB_IMAGE,
-    ]
 
 
 def calico_images(version: str) -> list[str]:

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from engine.catalog import resource_package
+from engine.catalog.images import kubernetes_images
 from tests import cli
+from tests.registry import plain_registry, seed
 from tests.upstream import Upstream, serving, tar_gz
 
 K8S = "v1.28.15"
@@ -31,9 +33,19 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fake registry.k8s.io and docker.io: Debian's docker-registry on 127.0.0.1."""
+    work = tmp_path_factory.mktemp("registry")
+    with plain_registry(work / "registry") as url:
+        seed(url, work, kubernetes_images(K8S))
+        yield url
+
+
 @pytest.fixture
-def upstream() -> Iterator[Upstream]:
+def upstream(registry: str) -> Iterator[Upstream]:
     with serving() as up:
+        up.registry = registry  # type: ignore[attr-defined]
         for binary in ("kubeadm", "kubelet", "kubectl"):
             path = f"/dl/release/{K8S}/bin/linux/amd64/{binary}"
             up.files[path] = os.urandom(4096) + binary.encode()
@@ -64,6 +76,7 @@ def build(up: Upstream, data: Path, out: Path, *extra: str) -> object:
         "containerd-raw": "/ctr",
     }
     args = [f"--source={name}={up.url}{prefix}" for name, prefix in sources.items()]
+    args += [f"--source={name}={up.registry}" for name in ("registry.k8s.io", "docker.io")]  # type: ignore[attr-defined]
     return cli.kctui(
         data, "resource", "build", "--kubernetes", K8S, "--out", str(out), *args, *extra
     )
@@ -86,8 +99,10 @@ def test_packages_built_from_upstream_verify_and_push(upstream: Upstream, tmp_pa
     assert names == ["containerd-1.7.22-amd64.tar.gz", f"kubernetes-{K8S}-amd64.tar.gz"]
     k8s = resource_package.read(out / names[1])
     assert {f.path for f in k8s.files} == {
-        "bin/kubeadm", "bin/kubelet", "bin/kubectl", "systemd/kubelet.service", "systemd/10-kubeadm.conf"
+        "bin/kubeadm", "bin/kubelet", "bin/kubectl", "systemd/kubelet.service",
+        "systemd/10-kubeadm.conf", "images/images.tar",
     }  # fmt: skip
+    assert k8s.images_list == kubernetes_images(K8S)
     kubeadm = next(f for f in k8s.files if f.path == "bin/kubeadm")
     assert kubeadm.sha256 == sha(upstream.files[f"/dl/release/{K8S}/bin/linux/amd64/kubeadm"])
     assert kubeadm.mode == 0o755

@@ -20,7 +20,6 @@ from store.store import Store
 PACKAGES = "/opt/kctui/packages"
 CONFIG_DIR = "/etc/kubernetes/kctui"
 LB_CONFIG = "/etc/kubernetes/kctui-lb/haproxy.cfg"
-LB_IMAGE = "docker.io/library/haproxy:2.8"  # carried by the Kubernetes package's images
 INIT_RUN = f"{CONFIG_DIR}/.kubeadm-init.run.yaml"  # with the certificate key; removed after init
 
 MODULES = "overlay\nbr_netfilter\nip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_sh\nnf_conntrack\n"

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import yaml
 
+from engine.catalog.images import LB_IMAGE
 from engine.clusters.plan import kubeadm
 from engine.clusters.plan.context import (
     CONFIG_DIR,
     INIT_RUN,
     LB_CONFIG,
-    LB_IMAGE,
     PICK_ADDRESS,
     CreateContext,
     address,
