@@ -16,7 +16,7 @@ import yaml
 import assets
 from engine.catalog import catalog, resource_package
 from engine.catalog.download import Downloader, DownloadError, Progress, parse_checksum
-from engine.catalog.images import ImageError, fetch_images, kubernetes_images
+from engine.catalog.images import ImageError, fetch_images, kubernetes_images, manifest_images
 from engine.errors import RefusedError
 
 ARCHES = ("amd64", "arm64")
@@ -168,6 +168,51 @@ class Builder:
             out, name="containerd", type="cri", version=version, arch=arch, files=files
         )
 
+    def manifests_package(
+        self,
+        name: str,
+        type: str,
+        version: str,
+        arch: str,
+        out: Path,
+        manifests: dict[str, tuple[str, str]],
+        extra_images: list[str],
+    ) -> Path:
+        """A package of manifests (package path: (source, upstream path)) and the images
+        they name, with `extra_images` (what an operator deploys in its turn)."""
+        files: dict[str, tuple[bytes, int]] = {}
+        images: list[str] = []
+        for dest, (source, path) in manifests.items():
+            text = self.fetch(source, path).read_text()
+            files[dest] = (text.encode(), 0o644)
+            images += [i for i in manifest_images(text) if i not in images]
+        images += [i for i in extra_images if i not in images]
+        return resource_package.build(
+            out, name=name, type=type, version=version, arch=arch, files=files,
+            images=images, images_archive=self.images(f"{name}-{version}", images, arch),
+        )  # fmt: skip
+
+    def calico(self, k8s_version: str, arch: str, out: Path) -> Path:
+        release = catalog.release(k8s_version)
+        assert release is not None
+        version = release.calico
+        components = [f"docker.io/calico/{c}:{version}" for c in upstream()["calico_components"]]
+        manifests = {
+            "manifests/tigera-operator.yaml": (
+                "calico-raw",
+                f"{version}/manifests/tigera-operator.yaml",
+            )
+        }
+        return self.manifests_package("calico", "cni", version, arch, out, manifests, components)
+
+    def nfs_provisioner(self, arch: str, out: Path) -> Path:
+        version = catalog.nfs_provisioner_version()
+        image = f"registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:{version}"
+        manifests = {"manifests/rbac.yaml": ("nfs-raw", f"{version}/deploy/rbac.yaml")}
+        return self.manifests_package(
+            "nfs-provisioner", "csi", version, arch, out, manifests, [image]
+        )
+
     def build(self, version: str, arches: list[str], out: Path) -> list[Path]:
         if catalog.release(version) is None:
             known = ", ".join(r.version for r in catalog.releases())
@@ -180,6 +225,8 @@ class Builder:
             for arch in arches:
                 built.append(self.kubernetes(version, arch, out))
                 built.append(self.containerd(version, arch, out))
+                built.append(self.calico(version, arch, out))
+                built.append(self.nfs_provisioner(arch, out))
         except DownloadError as e:
             raise BuildError(str(e)) from None
         return built

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import tarfile
@@ -19,6 +20,7 @@ from engine.errors import RefusedError
 
 # The workers' API-server balancer (a static pod), carried by the Kubernetes package's images.
 LB_IMAGE = "docker.io/library/haproxy:2.8"
+IMAGE_RE = re.compile(r"^\s*-?\s*image:\s*(\S+)\s*$", re.M)
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")
 
 
@@ -54,6 +56,16 @@ def kubernetes_images(version: str) -> list[str]:
         f"{repository}/pause:{release.pause}",
         LB_IMAGE,
     ]
+
+
+def manifest_images(text: str) -> list[str]:
+    """The image references a manifest's containers name, in order, once each."""
+    found: list[str] = []
+    for match in IMAGE_RE.finditer(text):
+        ref = match.group(1).strip("'\"")
+        if ref not in found:
+            found.append(ref)
+    return found
 
 
 def source_of(ref: str, mirrors: Mapping[str, str]) -> tuple[str, bool]:

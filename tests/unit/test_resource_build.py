@@ -22,7 +22,24 @@ K8S = "v1.28.15"
 UNIT = b"[Service]\nExecStart=/usr/bin/kubelet\n"
 DROPIN = b"[Service]\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBEADM_ARGS\n"
 CONTAINERD_UNIT = b"[Service]\nExecStart=/usr/local/bin/containerd\n"
+OPERATOR = b"kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: tigera-operator\n          image: quay.io/tigera/operator:v1.32.7\n"
+RBAC = b"apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: nfs-client-provisioner}\n"
+CALICO = [
+    f"docker.io/calico/{c}:v3.27.3"
+    for c in (
+        "node",
+        "cni",
+        "kube-controllers",
+        "typha",
+        "pod2daemon-flexvol",
+        "csi",
+        "node-driver-registrar",
+    )
+]
+NFS_IMAGE = "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2"
 RAW = {
+    "/calico/v3.27.3/manifests/tigera-operator.yaml": OPERATOR,
+    "/nfs/v4.0.2/deploy/rbac.yaml": RBAC,
     "/rel/v0.16.2/cmd/krel/templates/latest/kubelet/kubelet.service": UNIT,
     "/rel/v0.16.2/cmd/krel/templates/latest/kubeadm/10-kubeadm.conf": DROPIN,
     "/ctr/v1.7.22/containerd.service": CONTAINERD_UNIT,
@@ -38,7 +55,11 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fake registry.k8s.io and docker.io: Debian's docker-registry on 127.0.0.1."""
     work = tmp_path_factory.mktemp("registry")
     with plain_registry(work / "registry") as url:
-        seed(url, work, kubernetes_images(K8S))
+        seed(
+            url,
+            work,
+            [*kubernetes_images(K8S), *CALICO, "quay.io/tigera/operator:v1.32.7", NFS_IMAGE],
+        )
         yield url
 
 
@@ -74,9 +95,13 @@ def build(up: Upstream, data: Path, out: Path, *extra: str) -> object:
         "github": "/gh",
         "kubernetes-release": "/rel",
         "containerd-raw": "/ctr",
+        "calico-raw": "/calico",
+        "nfs-raw": "/nfs",
     }
     args = [f"--source={name}={up.url}{prefix}" for name, prefix in sources.items()]
-    args += [f"--source={name}={up.registry}" for name in ("registry.k8s.io", "docker.io")]  # type: ignore[attr-defined]
+    args += [
+        f"--source={name}={up.registry}" for name in ("registry.k8s.io", "docker.io", "quay.io")
+    ]  # type: ignore[attr-defined]
     return cli.kctui(
         data, "resource", "build", "--kubernetes", K8S, "--out", str(out), *args, *extra
     )
@@ -87,6 +112,8 @@ def pins() -> list[str]:
         "kubernetes-release/v0.16.2/cmd/krel/templates/latest/kubelet/kubelet.service": UNIT,
         "kubernetes-release/v0.16.2/cmd/krel/templates/latest/kubeadm/10-kubeadm.conf": DROPIN,
         "containerd-raw/v1.7.22/containerd.service": CONTAINERD_UNIT,
+        "calico-raw/v3.27.3/manifests/tigera-operator.yaml": OPERATOR,
+        "nfs-raw/v4.0.2/deploy/rbac.yaml": RBAC,
     }
     return [f"--pin={key}={sha(data)}" for key, data in keys.items()]
 
@@ -96,7 +123,14 @@ def test_packages_built_from_upstream_verify_and_push(upstream: Upstream, tmp_pa
     done = build(upstream, data, out, *pins())
     assert done.returncode == 0, done.stderr  # type: ignore[attr-defined]
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["containerd-1.7.22-amd64.tar.gz", f"kubernetes-{K8S}-amd64.tar.gz"]
+    assert names == [
+        "calico-v3.27.3-amd64.tar.gz", "containerd-1.7.22-amd64.tar.gz",
+        f"kubernetes-{K8S}-amd64.tar.gz", "nfs-provisioner-v4.0.2-amd64.tar.gz",
+    ]  # fmt: skip
+    calico = resource_package.read(out / names[0])
+    assert calico.images_list == ["quay.io/tigera/operator:v1.32.7", *CALICO]
+    assert resource_package.read(out / names[3]).images_list == [NFS_IMAGE]
+    names = names[1:3]
     k8s = resource_package.read(out / names[1])
     assert {f.path for f in k8s.files} == {
         "bin/kubeadm", "bin/kubelet", "bin/kubectl", "systemd/kubelet.service",
@@ -115,6 +149,8 @@ def test_packages_built_from_upstream_verify_and_push(upstream: Upstream, tmp_pa
     assert {p["package"]["id"] for p in json.loads(pushed.stdout)} == {
         f"kubernetes-{K8S}-amd64",
         "containerd-1.7.22-amd64",
+        "calico-v3.27.3-amd64",
+        "nfs-provisioner-v4.0.2-amd64",
     }
     import tarfile
 
