@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from store.documents.operation import OperationStatus
+
 if TYPE_CHECKING:
     from textual.app import App
 
@@ -29,7 +31,7 @@ def confirm_cancel(app: App[Any], store: Store, op_id: str) -> None:
     from screens.dialogs import ConfirmScreen
 
     op = store.operations.find(op_id)
-    if op is None or op.status.value != "running":
+    if op is None or op.status != OperationStatus.RUNNING:
         app.notify(f"Operation {op_id} is not running", timeout=3)
         return
 

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from engine.execution.redact import MASK
-from store.documents.operation import Operation, Step
+from store.documents.operation import Operation, Step, TaskStatus
 from store.store import Store
 
 
@@ -27,7 +27,7 @@ def _env(step: Step) -> list[str]:
 def render(op: Operation, store: Store | None = None) -> str:
     lines = [f"plan of {op.id} ({op.type}{', cluster ' + op.cluster if op.cluster else ''})", ""]
     for i, step in enumerate(op.steps, start=1):
-        done = " [done]" if step.status.value == "succeeded" else ""
+        done = " [done]" if step.status == TaskStatus.SUCCEEDED else ""
         lines.append(f"{i:02d} {step.name}{done}: {step.title or step.action} on {_target(step)}")
         lines.append(
             f"   timeout {step.timeout:g}s, retries {step.retries}"

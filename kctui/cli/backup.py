@@ -68,11 +68,13 @@ def _dump(backup: Any) -> dict[str, Any]:
 
 
 def _result(op: Any, as_json: bool, subject: dict[str, Any]) -> int:
+    from store.documents.operation import OperationStatus
+
     if as_json:
         print_json({**subject, "operation": op.id, "status": op.status.value, "error": op.error})
     else:
         print(f"operation {op.id}: {op.status.value}" + (f": {op.error}" if op.error else ""))
-    return 0 if op.status.value == "succeeded" else 1
+    return 0 if op.status == OperationStatus.SUCCEEDED else 1
 
 
 def run_create(ctx: Context, args: argparse.Namespace) -> int:

@@ -95,10 +95,11 @@ def _register(ctx: Context, lab: Any, packages: Path) -> None:
     from engine.catalog import resources
     from engine.nodes.service import NodeService
     from kctui.lab.register import register_nodes
+    from store.documents.node import NodeStatus
 
     nodes = register_nodes(lab, ctx.store)
     probed = asyncio.run(NodeService(ctx.store, ctx.settings).probe([n.name for n in nodes]))
-    down = [f"{n.name} ({n.last_error})" for n in probed if n.status.value != "online"]
+    down = [f"{n.name} ({n.last_error})" for n in probed if n.status != NodeStatus.ONLINE]
     if down:
         raise CliError("these hosts did not answer a probe: " + ", ".join(down))
     failed = [said for _, pkg, said in resources.push_all(ctx.store, [packages]) if pkg is None]

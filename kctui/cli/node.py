@@ -229,6 +229,8 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_probe(ctx: Context, args: argparse.Namespace) -> int:
+    from store.documents.node import NodeStatus
+
     nodes = asyncio.run(_service(ctx).probe(args.nodes))
     if args.json:
         print_json([node_json(n) for n in nodes])
@@ -237,7 +239,7 @@ def run_probe(ctx: Context, args: argparse.Namespace) -> int:
             ["NAME", "STATUS", "NOTE"],
             [(n.name, n.status.value, n.last_error or "-") for n in nodes],
         )
-    return 0 if all(n.status.value == "online" for n in nodes) else 1
+    return 0 if all(n.status == NodeStatus.ONLINE for n in nodes) else 1
 
 
 def run_enable(ctx: Context, args: argparse.Namespace) -> int:

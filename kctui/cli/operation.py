@@ -71,7 +71,9 @@ def _errors(fn: Any) -> Any:
 
 
 def _counts(op: Any) -> str:
-    done = sum(1 for s in op.steps if s.status.value == "succeeded")
+    from store.documents.operation import TaskStatus
+
+    done = sum(1 for s in op.steps if s.status == TaskStatus.SUCCEEDED)
     return f"{done}/{len(op.steps)}"
 
 
@@ -146,6 +148,8 @@ def _selected(ctx: Context, args: argparse.Namespace) -> list[Any]:
 
 @_errors
 def run_logs(ctx: Context, args: argparse.Namespace) -> int:
+    from store.documents.operation import OperationStatus
+
     ctx.store.operations.get(args.op)
     offsets: dict[Any, int] = {}
     while True:
@@ -157,7 +161,7 @@ def run_logs(ctx: Context, args: argparse.Namespace) -> int:
             for line in chunk.splitlines():
                 print(f"[{step} {node}] {line}")
         sys.stdout.flush()
-        if not args.follow or ctx.store.operations.get(args.op).status.value != "running":
+        if not args.follow or ctx.store.operations.get(args.op).status != OperationStatus.RUNNING:
             return 0
         time.sleep(0.3)
 
@@ -193,6 +197,7 @@ def run_operation(ctx: Context, op: Any, dry_run: bool) -> int:
     plan instead."""
     from engine.execution.events import EventBus
     from engine.execution.plan import render
+    from store.documents.operation import OperationStatus
 
     if dry_run:
         print(render(op, ctx.store), end="")
@@ -203,7 +208,7 @@ def run_operation(ctx: Context, op: Any, dry_run: bool) -> int:
     if done is None:
         return 130
     print(f"operation {done.id}: {done.status.value}" + (f": {done.error}" if done.error else ""))
-    return 0 if done.status.value == "succeeded" else 1
+    return 0 if done.status == OperationStatus.SUCCEEDED else 1
 
 
 @_errors
@@ -234,9 +239,10 @@ def run_stored(ctx: Context, args: argparse.Namespace) -> int:
 
     from engine import operations
     from engine.execution.events import EventBus
+    from store.documents.operation import OperationStatus
 
     op = ctx.store.operations.get(args.op)
     bus = EventBus()
     bus.subscribe(printer)
     done = asyncio.run(operations.run(ctx.store, ctx.settings, op, bus))
-    return 0 if done.status.value == "succeeded" else 1
+    return 0 if done.status == OperationStatus.SUCCEEDED else 1

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, TabbedContent
 
 from screens.dialogs import ConfirmScreen
 from screens.tables import put_rows, selected_key
+from store.documents.operation import OperationStatus
 
 if TYPE_CHECKING:
     from store.documents.backup import Backup, CronBackup
@@ -176,7 +177,7 @@ class BackupTabs(Screen[None]):
             except (RefusedError, StoreError) as e:
                 self.notify(str(e), severity="error", title="Backup")
                 return
-            if op.status.value == "succeeded":
+            if op.status == OperationStatus.SUCCEEDED:
                 self.notify(f"Backup {made.name} is available", title="Backup")
             else:
                 self.notify(f"Backup {made.name} failed: {op.error}", severity="error")

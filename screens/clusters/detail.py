@@ -20,6 +20,7 @@ from screens.dialogs import ConfirmScreen
 from screens.footer import KeyFooter
 from screens.operations import confirm_cancel, start_operation
 from screens.tables import put_rows
+from store.documents.node import NodeStatus
 from store.documents.operation import OperationStatus
 
 if TYPE_CHECKING:
@@ -360,7 +361,7 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
         if cluster is None:
             return
         masters = [self.store.nodes.get(m.node) for m in cluster.spec.masters]
-        node = next((n for n in masters if n.status.value == "online"), masters[0])
+        node = next((n for n in masters if n.status == NodeStatus.ONLINE), masters[0])
         argv = ssh_argv(node, self.store.known_hosts)
         argv[-1:-1] = ["-t"]
         shell = "KUBECONFIG=/etc/kubernetes/admin.conf exec bash -l"
