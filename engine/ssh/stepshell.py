@@ -24,12 +24,18 @@ LineSink = Callable[[str, str], Awaitable[None] | None]  # (stream "out"|"err", 
 PID_MARK = "KCTUI_PGID "
 # Field 5 of /proc/PID/stat is the process group; read without starting a process.
 REPORT_GROUP = f'read -r _ _ _ _ _pgid _ < /proc/$$/stat; echo "{PID_MARK}$_pgid" >&2\n'
+# Job control puts each step's subshell in a process group of its own, as a session of its own
+# did: a cancel or a timeout ends that step and what it started, never what an earlier step
+# left running. Inside the step it is off again, so what the step starts stays in its group.
 # The step runs with stdin from /dev/null: what it reads must not be the next step.
 SERVER = (
-    "set +e\n" + REPORT_GROUP + "IFS= read -r _nonce || exit 0\n"
+    "set +e -m\n"
+    "IFS= read -r _nonce || exit 0\n"
     "while IFS= read -r _n; do\n"
     '  LC_ALL=C IFS= read -r -N "$_n" _s || exit 0\n'
-    '  ( set -euo pipefail; eval "$_s" ) </dev/null\n'
+    "  ( set +m\n"
+    f'    read -r _ _ _ _ _pgid _ < /proc/$BASHPID/stat; echo "{PID_MARK}$_pgid" >&2\n'
+    '    set -euo pipefail; eval "$_s" ) </dev/null\n'
     "  _rc=$?\n"
     '  echo "$_nonce $_rc"; echo "$_nonce $_rc" >&2\n'
     "done\n"
@@ -73,6 +79,7 @@ class StepShell:
                 raise StepShellError("the step shell has ended")
             loop = asyncio.get_running_loop()
             self._sink, self._codes, self._done = on_line, {}, loop.create_future()
+            self._pgid = 0  # the step's own, reported first thing
             data = script.encode()
             try:
                 self._process.stdin.write(f"{len(data)}\n" + script)
@@ -84,7 +91,7 @@ class StepShell:
                 self._sink = None
 
     def close(self) -> None:
-        """End the shell and what it runs now."""
+        """End the shell and the step it runs now (its process group)."""
         if self.alive and self._pgid:
             self._kill_group(self._pgid)
         self.alive = False

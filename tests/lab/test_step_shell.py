@@ -79,7 +79,7 @@ def test_each_step_runs_as_its_own_script(lab: Lab, store: Store) -> None:
     assert results[5] == (0, [("out", "no newline")])
     assert results[6][0] == 0
     assert sorted(results[6][1]) == sorted([("err", "to-err"), ("out", node), ("out", "19")])
-    assert results[7] == (0, [("out", "0"), ("err", "0 0")])
+    assert results[7][0] == 0 and sorted(results[7][1]) == [("err", "0 0"), ("out", "0")]
     assert results[8] == (0, [("out", "héllo ✓")])
 
 
@@ -126,3 +126,39 @@ def test_a_step_left_running_by_a_dead_kctui_holds_the_node_until_it_ends(
     began = asyncio.run(next_step(store, host.name))
     ended = float(out(lab, host.name, f"cat {mark}"))
     assert began >= ended
+
+
+async def cancel_second_step(store: Store, node: str) -> None:
+    """Step one leaves a process running; step two is cancelled mid-way."""
+    pool = SSHPool(store, Settings().ssh)
+    conn = await pool.get(node)
+    lines = Lines()
+    started = asyncio.Event()
+
+    def sink(stream: str, line: str) -> None:
+        if line == "second":
+            started.set()
+
+    try:
+        first = "sleep 300 >/dev/null 2>&1 & echo $! > /tmp/kctui-first-child"
+        assert await conn.run_step(first, {}, lines) == 0
+        second = "sleep 301 & echo $! > /tmp/kctui-second-child; echo second; wait"
+        step = asyncio.create_task(conn.run_step(second, {}, sink))
+        await asyncio.wait_for(started.wait(), 20)
+        step.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await step
+        await conn.settle()
+    finally:
+        await pool.close()
+
+
+def test_a_cancel_ends_the_step_and_what_it_started_not_what_an_earlier_step_left(
+    lab: Lab, store: Store
+) -> None:
+    host = lab.hosts[0]
+    asyncio.run(cancel_second_step(store, host.name))
+    alive = "kill -0 $(cat /tmp/kctui-{}-child) 2>/dev/null && echo alive || echo gone"
+    assert out(lab, host.name, alive.format("first")).strip() == "alive"
+    assert out(lab, host.name, alive.format("second")).strip() == "gone"
+    out(lab, host.name, "kill $(cat /tmp/kctui-first-child)")
