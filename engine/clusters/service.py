@@ -11,6 +11,7 @@ from engine.clusters.actions import ACTIONS, kubeconfig_path
 from engine.clusters.plan.context import address
 from engine.clusters.plan.create import plan_create
 from engine.clusters.plan.delete import plan_delete
+from engine.clusters.plan.registry import plan_set_registry
 from engine.clusters.validate import SpecError, validate
 from engine.errors import Problem, RefusedError
 from engine.execution.events import EventBus
@@ -24,6 +25,7 @@ PHASES = {
     # operation type: (while running, succeeded, failed)
     "create-cluster": (ClusterPhase.INSTALLING, ClusterPhase.RUNNING, ClusterPhase.INSTALL_FAILED),
     "delete-cluster": (ClusterPhase.TERMINATING, None, ClusterPhase.TERMINATE_FAILED),
+    "set-registry": (ClusterPhase.UPDATING, ClusterPhase.RUNNING, ClusterPhase.UPDATE_FAILED),
 }
 
 
@@ -91,6 +93,11 @@ class ClusterService:
                 self.store.clusters.delete(op.cluster)
                 ScheduleService(self.store).delete_for_cluster(op.cluster)
             else:
+                if op.type == "set-registry":  # the spec says what the nodes now have
+                    registry = str(op.params.get("registry", ""))
+                    self.store.clusters.update(
+                        op.cluster, lambda c: setattr(c.spec, "image_registry", registry)
+                    )
                 self._phase(op.cluster, phases[1], op.id, message="")
             return
         why = op.error or op.status.value
@@ -112,6 +119,33 @@ class ClusterService:
                 c.status.kubeconfig = str(kubeconfig_path(self.store, c.name))
 
         self.store.clusters.update(name, change)
+
+    def set_registry_operation(self, name: str, registry: str) -> Operation:
+        """The operation that points the cluster's nodes at `registry` ("" for none)."""
+        cluster = self.store.clusters.get(name)
+        problems = []
+        if cluster.spec.container_runtime.type != "containerd":
+            problems.append(
+                Problem(
+                    "registry",
+                    f"{name} runs {cluster.spec.container_runtime.type}; a registry change "
+                    "needs containerd",
+                )
+            )
+        if cluster.status.phase != ClusterPhase.RUNNING:
+            problems.append(
+                Problem("registry", f"{name} is {cluster.status.phase.value}; it must be Running")
+            )
+        found = self.store.registries.find(registry) if registry else None
+        if registry and found is None:
+            problems.append(
+                Problem("registry", f"no registry named {registry!r}; add it first (Registries)")
+            )
+        if problems:
+            raise RefusedError(problems=problems)
+        op = plan_set_registry(cluster, found)
+        self.store.operations.add(op)
+        return op
 
     def delete_operation(self, name: str, force: bool = False) -> Operation:
         cluster = self.store.clusters.get(name)

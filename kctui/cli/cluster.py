@@ -55,10 +55,17 @@ def register(sub: Any) -> None:
     p.add_argument("name")
     p.set_defaults(handler=run_export)
 
-    p = add_command(verbs, "set", "change a cluster's settings: its backup point")
+    p = add_command(verbs, "set", "change a cluster's backup point or image registry")
     p.add_argument("name")
-    p.add_argument("--backup-point", required=True, metavar="POINT", help="'' detaches")
-    p.set_defaults(handler=run_set)
+    p.add_argument("--backup-point", metavar="POINT", help="'' detaches")
+    p.add_argument(
+        "--registry",
+        metavar="REGISTRY",
+        help="render every node's registry config again ('' for none)",
+    )
+    p.add_argument("--yes", action="store_true", help="confirm the registry change")
+    p.add_argument("--wait", action="store_true", help="follow the registry change to its end")
+    p.set_defaults(handler=run_set, flags={"registry": "--registry"})
 
     p = add_command(verbs, "kubectl", "run one kubectl command on a control-plane node")
     p.add_argument("name")
@@ -334,6 +341,14 @@ def run_kubectl(ctx: Context, args: argparse.Namespace) -> int:
 def run_set(ctx: Context, args: argparse.Namespace) -> int:
     from engine.backups.points import BackupPointService
 
-    BackupPointService(ctx.store, ctx.settings).attach(args.name, args.backup_point)
-    print(f"{args.name}: backup point {args.backup_point or 'none'}")
-    return 0
+    if args.backup_point is None and args.registry is None:
+        raise CliError("say what to change: --backup-point POINT and/or --registry REGISTRY")
+    if args.registry is not None and not args.yes:
+        raise CliError(f"changing the registry of every node of {args.name} needs --yes")
+    if args.backup_point is not None:
+        BackupPointService(ctx.store, ctx.settings).attach(args.name, args.backup_point)
+        print(f"{args.name}: backup point {args.backup_point or 'none'}")
+    if args.registry is None:
+        return 0
+    op = _service(ctx).set_registry_operation(args.name, args.registry)
+    return _start(ctx, op, args.wait)

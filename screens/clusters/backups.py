@@ -134,7 +134,7 @@ class BackupTabs(Screen[None]):
         """Choose the cluster's backup point; the path of an fs point is checked on its nodes."""
         from engine.backups.points import BackupPointService
         from engine.errors import RefusedError
-        from screens.clusters.attach import PointPicker
+        from screens.clusters.attach import Picker
         from store.errors import StoreError
 
         name = self.cluster_name
@@ -154,12 +154,25 @@ class BackupTabs(Screen[None]):
             if point is not None:
                 self.app.run_worker(attach(point), group="operations", exit_on_error=False)
 
+        current = self.store.clusters.get(name).spec.backup_point
         why = (
-            f"{name} has no backup point: choose one, then the backup starts."
+            f"{name} has no backup point: choose one, then the backup starts.\n\n"
             if then_backup
             else ""
         )
-        self.app.push_screen(PointPicker(self.store, name, why), chosen)
+        options = [
+            (f"{p.name}  ({p.type}: {p.fs_path or (p.s3.bucket if p.s3 else '')})", p.name)
+            for p in self.store.backup_points.list()
+        ]
+        self.app.push_screen(
+            Picker(
+                f"{why}Backup point of {name} (now: {current or 'none'}).",
+                options,
+                none="none: detach the point" if current else "",
+                empty="No backup points yet: add one in Backup points (key 5).",
+            ),
+            chosen,
+        )
 
     def action_backup_now(self) -> None:
         from engine.errors import RefusedError

@@ -105,6 +105,13 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
         ),
         *BackupTabs.BINDINGS,
         Binding("c", "kubectl", "kubectl", id="cluster.kubectl", tooltip="A kubectl shell"),
+        Binding(
+            "g",
+            "registry",
+            "Registry",
+            id="cluster.registry",
+            tooltip="Change the image registry on every node",
+        ),
         Binding("k", "kubeconfig", "Kubeconfig", id="cluster.kubeconfig"),
         Binding("e", "export", "Export", id="cluster.export", tooltip="Export the spec as YAML"),
         Binding(
@@ -372,6 +379,56 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
             else f"sudo -i env {shell.replace('exec ', '')}"
         )
         open_terminal(self.app, argv, f"kubectl on {node.name}, cluster {cluster.name} (as root)")
+
+    def action_registry(self) -> None:
+        """Point every node at another image registry (or none), as an operation."""
+        from engine.clusters.service import ClusterService
+        from engine.errors import RefusedError
+        from screens.clusters.attach import Picker
+        from screens.oplog.screen import OperationLogScreen
+
+        cluster = self._cluster()
+        if cluster is None:
+            return
+        name, current = cluster.name, cluster.spec.image_registry
+
+        def start(registry: str) -> None:
+            try:
+                op = ClusterService(self.store, self.settings()).set_registry_operation(
+                    name, registry
+                )
+            except RefusedError as e:
+                self.notify("; ".join(p.message for p in e.problems) or str(e), severity="error")
+                return
+            start_operation(self.app, self.store, self.settings(), op)
+            self.app.push_screen(OperationLogScreen(self.store, op.id))
+
+        def confirmed(registry: str, yes: bool | None) -> None:
+            if yes:
+                start(registry)
+
+        def chosen(registry: str | None) -> None:
+            if registry is None or registry == current:
+                return
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Point every node of {name} at {registry or 'no registry'}? containerd's "
+                    "registry settings are written again on each node; nothing restarts.",
+                    yes="Change registry",
+                ),
+                lambda yes: confirmed(registry, yes),
+            )
+
+        options = [(f"{r.name}  ({r.host})", r.name) for r in self.store.registries.list()]
+        self.app.push_screen(
+            Picker(
+                f"Image registry of {name} (now: {current or 'none'}).",
+                options,
+                none="none: pull from the upstream registries" if current else "",
+                empty="No registries yet: add one in Registries (key 4).",
+            ),
+            chosen,
+        )
 
     def action_delete(self) -> None:
         name = self.cluster_name

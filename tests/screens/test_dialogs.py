@@ -106,7 +106,7 @@ async def test_backup_now_without_a_point_offers_to_attach_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from engine.backups.service import BackupService
-    from screens.clusters.attach import PointPicker
+    from screens.clusters.attach import Picker
     from store.documents.backup import BackupPoint, S3Target
     from store.documents.cluster import ClusterPhase
 
@@ -131,12 +131,40 @@ async def test_backup_now_without_a_point_offers_to_attach_one(
         app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
         await pilot.pause()
         await pilot.press("b")
-        await until(pilot, lambda: isinstance(app.screen, PointPicker), what="the point picker")
+        await until(pilot, lambda: isinstance(app.screen, Picker), what="the point picker")
         assert "c1 has no backup point" in str(app.screen.query_one(Static).render())
         await pilot.press("enter")
         await until(pilot, lambda: store.clusters.get("c1").spec.backup_point == "far")
         await until(pilot, lambda: asked == ["c1"], what="the backup to start")
         await pilot.press("p")  # and the point can be changed (here: detached) at any time
-        await until(pilot, lambda: isinstance(app.screen, PointPicker), what="the point picker")
+        await until(pilot, lambda: isinstance(app.screen, Picker), what="the point picker")
         await pilot.press("down", "enter")
         await until(pilot, lambda: store.clusters.get("c1").spec.backup_point == "")
+
+
+async def test_the_registry_is_changed_from_the_cluster_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screens.clusters.attach import Picker
+    from store.documents.cluster import ClusterPhase
+    from store.documents.registry import Registry
+
+    store = seeded(tmp_path)
+    store.clusters.update("c1", lambda c: setattr(c.status, "phase", ClusterPhase.RUNNING))
+    store.registries.add(Registry(name="harbor", host="127.0.0.1:5000"))
+    ops = started(monkeypatch)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
+        await pilot.pause()
+        await pilot.press("g")
+        await until(pilot, lambda: isinstance(app.screen, Picker), what="the registry picker")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        assert "Point every node of c1 at harbor?" in str(app.screen.query_one(Static).render())
+        await pilot.press("y")
+        await until(pilot, lambda: ops, what="the operation")
+    op = ops[0]
+    assert (op.type, op.cluster, op.params) == ("set-registry", "c1", {"registry": "harbor"})
+    assert [s.name for s in op.steps][-1] == "registry-switch"
+    assert store.clusters.get("c1").spec.image_registry == ""  # until the nodes have it

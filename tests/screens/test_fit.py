@@ -65,7 +65,8 @@ async def test_every_footer_shows_whole_keys_and_help(
     log_keys = {k for k, _ in seen["log"]}
     assert {"n", "N", "x", "s", "/"} <= log_keys
     if size == (120, 40):
-        assert ("?", "Help") in seen["cluster overview"]  # everything fits: nothing hidden
+        assert ("?", "Help") in seen["log"]  # everything fits: nothing hidden
+        assert {"C", "t"} <= {k for k, _ in seen["log"]}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
