@@ -24,17 +24,18 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
         super().__init__()
         self.question = question
         self.yes = yes
+        self.no = no
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question)
             with Horizontal():
                 yield Button(f"{self.yes} (y)", variant="error", id="yes")
-                yield Button("No (n)", id="no")
+                yield Button(f"{self.no} (n)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -57,3 +58,16 @@ class HostKeyScreen(ConfirmScreen):
             yes="Trust",
         )
         self.fingerprint = fingerprint
+
+
+class ChoiceScreen(ConfirmScreen):
+    """Yes, no, or esc to go back: dismisses with True, False or None."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="choice.yes"),
+        Binding("n", "answer(False)", "No", id="choice.no"),
+        Binding("escape", "back", "Back", id="choice.back"),
+    ]
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -37,7 +37,7 @@ def put_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Any]]]) -
         if key in table.rows:
             for column, value in zip(columns, cells, strict=False):
                 if table.get_cell(key, column) != value:
-                    table.update_cell(key, column, value)
+                    table.update_cell(key, column, value, update_width=True)
         else:
             table.add_row(*cells, key=key)
     if selected in wanted and table.get_row_index(selected) != table.cursor_row:

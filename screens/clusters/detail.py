@@ -166,7 +166,7 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
 
     def _live(self) -> None:
         """Read the cluster in a thread once a second while this screen is shown."""
-        if self.is_current:
+        if self.is_active:  # on top: not under the log of its own delete
             self.run_worker(self._read_live, thread=True, exclusive=True, group="cluster-live")
 
     def _read_live(self) -> None:
@@ -191,7 +191,7 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
     def _cluster(self) -> Cluster | None:
         """The cluster, or None after going back to the list when it was deleted meanwhile."""
         cluster = self.store.clusters.find(self.cluster_name)
-        if cluster is None and self.is_current:
+        if cluster is None and self.is_active:
             self.notify(f"Cluster {self.cluster_name} no longer exists", timeout=5)
             self.app.pop_screen()
         return cluster

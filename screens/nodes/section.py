@@ -154,7 +154,7 @@ class NodesSection(ListSection):
             return
         row = node_row(node)
         for column, index in zip(table.columns, self._shown, strict=True):
-            table.update_cell(node.name, column, row[index])
+            table.update_cell(node.name, column, row[index], update_width=True)
 
     def action_toggle_enabled(self) -> None:
         name = self.selected_name()

@@ -183,6 +183,8 @@ class OperationLogScreen(Screen[None]):
         for pane in panes:
             pane.wrap = self.wrap
         grid.set_class(len(panes) == 1, "-one")
+        if panes and self.has_class("-zoomed"):  # zoomed in: the new step's first pane shows
+            panes[0].add_class("-zoom")
         grid.mount_all(panes)
         self.call_after_refresh(self._poll)
 

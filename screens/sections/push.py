@@ -41,6 +41,7 @@ class PushScreen(ReportsFailedWorkers, ModalScreen[str | None]):
     PushScreen > Vertical { width: 90; max-width: 100%; height: 90%; border: round $accent;
         background: $surface; padding: 0 1; }
     PushScreen PackageTree { height: 1fr; }
+    PushScreen #push-hint { height: auto; color: $text-muted; padding: 0 1; }
     PushScreen #push-status { height: auto; max-height: 6; }
     PushScreen #push-status.-error { color: $text-error; }
     """
@@ -64,11 +65,11 @@ class PushScreen(ReportsFailedWorkers, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
+            yield Static("Push packages (enter pushes, esc cancels)", classes="section-title")
             yield Static(
-                "Push resource packages: type a file or a directory and press enter, or pick "
-                "one below (enter on a file pushes it; on a directory, then enter in the field, "
-                "pushes every package in it)",
-                classes="section-title",
+                "A package file or a directory of them. Below, enter on a file pushes it; on a "
+                "directory it fills the field.",
+                id="push-hint",
             )
             yield Input(
                 placeholder=f"e.g. {self.start}/kubernetes-v1.28.15-amd64.tar.gz", id="push-path"

@@ -184,7 +184,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         ("Operation", "Cluster", "Type", "Status", "Created"),
         _operation_rows,
         "No operations yet. Creating a cluster starts the first one: press 1, then a.",
-        drop=("Created", "Cluster"),
+        drop=("Created", "Type"),
     ),
 )
 

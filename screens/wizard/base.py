@@ -120,10 +120,14 @@ class WizardStep(VerticalScroll):
             if first is None and by_id.get(line.id or ""):
                 first = line
         if first is not None:  # the first problem in sight, its field focused
-            widget = field_before(first)
+            widget = self.field_for(first, by_id[first.id or ""][0])
             if widget is not None:
                 widget.focus()
             self.call_after_refresh(first.scroll_visible, animate=False)
+
+    def field_for(self, error_line: Static, message: str) -> Widget | None:
+        """The field an error line's message is about: the one just above it."""
+        return field_before(error_line)
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:

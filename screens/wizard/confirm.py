@@ -29,7 +29,7 @@ def _node_line(role: str, node: str, labels: dict[str, str], taints: list[Any] |
 def summary(cluster: Cluster) -> Text:
     s = cluster.spec
     lines = [
-        f"[b]Nodes[/b]: {cluster.name} in region {s.region}",
+        f"[b]Nodes[/b] of {cluster.name or 'the cluster'}, region {s.region}:",
         *(_node_line("control plane", m.node, m.labels, m.taints) for m in s.masters),
         *(_node_line("worker", w.node, w.labels, w.taints) for w in s.workers),
         *([] if s.workers else ["- workers: none"]),

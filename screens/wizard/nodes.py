@@ -29,6 +29,11 @@ class NodesStep(WizardStep):
         Binding("u", "role('')", "Unassign", id="wizard.nodes.unassign"),
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "role":  # only where the table is: not from the name or region fields
+            return isinstance(self.screen.focused, DataTable)
+        return True
+
     def __init__(self, store: object) -> None:
         super().__init__(store)  # type: ignore[arg-type]
         self.roles: dict[str, str] = {}

@@ -87,6 +87,7 @@ class WizardScreen(Screen[str | None]):
         self.store = store
         self.settings = settings
         self.index = 0
+        self.resumed = False
         self.draft = self._initial()
 
     def _initial(self) -> Cluster:
@@ -96,6 +97,7 @@ class WizardScreen(Screen[str | None]):
         saved = self.store.drafts.find(DRAFT)
         if saved is not None:
             self.index = saved.step
+            self.resumed = True
             return saved.cluster
         cluster = Cluster(metadata={"name": ""})
         cluster.spec.kubernetes_version = catalog.default_version()
@@ -115,6 +117,13 @@ class WizardScreen(Screen[str | None]):
     def on_mount(self) -> None:
         self.sub_title = "Create cluster"
         self.call_after_refresh(self._show, self.index)
+        if self.resumed:
+            name = f" of {self.draft.name}" if self.draft.name else ""
+            self.notify(
+                f"Continuing the draft{name}. To start afresh: esc, then n (Discard).",
+                title="Draft",
+                timeout=6,
+            )
         self.run_worker(self._probe_stale(), group="probe", exit_on_error=False)
 
     async def _probe_stale(self) -> None:
@@ -234,12 +243,14 @@ class WizardScreen(Screen[str | None]):
         return True
 
     def action_leave(self) -> None:
-        from screens.dialogs import ConfirmScreen
+        from screens.dialogs import ChoiceScreen
         from store.documents.draft import Draft
 
         self.steps()[self.index].apply(self.draft)
 
         def answer(keep: bool | None) -> None:
+            if keep is None:  # esc: back to the wizard
+                return
             if keep:
                 self.store.drafts.put(Draft(name=DRAFT, cluster=self.draft, step=self.index))
             elif self.store.drafts.exists(DRAFT):
@@ -247,7 +258,12 @@ class WizardScreen(Screen[str | None]):
             self.dismiss(None)
 
         self.app.push_screen(
-            ConfirmScreen("Keep this as a draft to continue later?", yes="Keep draft"), answer
+            ChoiceScreen(
+                "Keep this as a draft to continue later? (esc: back to the wizard)",
+                yes="Keep draft",
+                no="Discard",
+            ),
+            answer,
         )
 
     def action_save_template(self) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.css.query import NoMatches
+from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from engine import grammar
 from engine.clusters.plan.kubeadm import control_plane_taint_key
-from screens.wizard.base import WizardStep, error_id, format_taints
+from screens.wizard.base import WizardStep, error_id, field_before, format_taints
 
 if TYPE_CHECKING:
     from engine.errors import Problem
@@ -49,15 +50,26 @@ class TaintsStep(WizardStep):
                 taints, labels = format_taints(worker.taints), worker.labels
             widgets += [
                 Label(f"{node} ({role})"),
-                Input(value=taints, placeholder="taints", id=f"taints-{node}"),
+                Input(
+                    value=taints, placeholder="taints", id=f"taints-{node}", select_on_focus=False
+                ),
                 Input(
                     value=", ".join(f"{k}={v}" for k, v in labels.items()),
                     placeholder="labels",
                     id=f"labels-{node}",
+                    select_on_focus=False,
                 ),
                 Static("", id=error_id(path), classes="field-error"),
             ]
         await self.mount_all(widgets)  # type: ignore[arg-type]
+
+    def field_for(self, error_line: Static, message: str) -> Widget | None:
+        """A node's line holds both fields' errors: the one the message is about."""
+        inputs = [w for w in (field_before(error_line),) if w is not None]
+        node = inputs[0].id.removeprefix("labels-") if inputs and inputs[0].id else ""
+        if message.startswith("taint") and node:
+            return self.query_one(f"#taints-{node}", Input)
+        return inputs[0] if inputs else None
 
     def apply(self, cluster: Cluster) -> list[Problem]:
         from engine.errors import Problem

@@ -168,3 +168,26 @@ async def test_the_registry_is_changed_from_the_cluster_screen(
     assert (op.type, op.cluster, op.params) == ("set-registry", "c1", {"registry": "harbor"})
     assert [s.name for s in op.steps][-1] == "registry-switch"
     assert store.clusters.get("c1").spec.image_registry == ""  # until the nodes have it
+
+
+async def test_the_log_of_a_delete_stays_when_its_cluster_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screens.oplog.screen import OperationLogScreen
+
+    store = seeded(tmp_path)
+    store.backups.delete("c1-nightly-a1b2c3")
+    started(monkeypatch)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
+        await pilot.pause()
+        await pilot.press("D", *"c1", "enter")
+        await until(pilot, lambda: isinstance(app.screen, OperationLogScreen), what="the log")
+        store.clusters.delete("c1")  # the delete finished in its own process
+        await pilot.pause(2.5)
+        assert isinstance(app.screen, OperationLogScreen)
+        await pilot.press("escape")  # back on the cluster: it says so once, and goes
+        await until(pilot, lambda: type(app.screen).__name__ == "MainScreen", what="the list")
+        said = [str(n.message) for n in app._notifications]
+        assert said.count("Cluster c1 no longer exists") == 1

@@ -184,3 +184,23 @@ async def test_a_registry_host_is_host_and_port_only(tmp_path: Path) -> None:
         host.value = "harbor.internal:5000"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: store.registries.list(), what="the registry")
+
+
+async def test_a_taint_error_focuses_the_taints_field_and_keeps_its_text(tmp_path: Path) -> None:
+    app = make_app(world(tmp_path), Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wizard(app, pilot)
+        await pilot.press(*"demo", "tab", "tab", "tab", "tab", "m", "w", "ctrl+n")
+        await until(pilot, lambda: screen.index == 1, what="the taints step")
+        taints = screen.query_one("#taints-n1", Input)
+        default = taints.value
+        taints.value = "gpu=yes:Sometimes"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen.focused is taints
+        taints.value = default
+        screen.query_one("#labels-n1", Input).focus()
+        await pilot.press("shift+tab")  # into the taints field: its text is not selected
+        await pilot.press("x")
+        assert screen.focused is taints and len(taints.value) == len(default) + 1  # not replaced
+        assert default.endswith(":NoSchedule")

@@ -106,3 +106,45 @@ async def test_ctrl_q_in_the_wizard_keeps_the_draft(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await quit_in_the_node_table(tmp_path, "ctrl+q", capsys)
+
+
+async def test_esc_on_the_keep_draft_question_goes_back_to_the_wizard(tmp_path: Path) -> None:
+    store = world(tmp_path)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press(*"d1", "escape")
+        await pilot.pause()
+        await pilot.press("escape")  # on the question: back, nothing lost
+        await pilot.pause()
+        assert app.screen is screen and screen.query_one("#in-metadata-name").value == "d1"  # type: ignore[attr-defined]
+        await pilot.press("escape", "y")
+        await until(pilot, lambda: store.drafts.find("wizard") is not None, what="the draft")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, WizardScreen), what="the wizard")
+        await until(
+            pilot,
+            lambda: any("Continuing the draft of d1" in str(n.message) for n in app._notifications),
+            what="the draft said",
+        )
+
+
+async def test_node_keys_act_only_in_the_node_table(tmp_path: Path) -> None:
+    store = world(tmp_path)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WizardScreen)
+        await pilot.press("tab", "tab", "tab", "tab", "m")  # n1 as control plane, in the table
+        await pilot.pause()
+        await pilot.press("shift+tab", "shift+tab")  # away from the table
+        await pilot.pause()
+        assert not isinstance(app.focused, DataTable)
+        await pilot.press("u")
+        await pilot.pause()
+        screen.steps()[0].apply(screen.draft)
+        assert [m.node for m in screen.draft.spec.masters] == ["n1"]

@@ -159,3 +159,21 @@ async def test_background_probe_updates_status_in_place(
         assert table.get_row("srv")[3] == "online"
         assert table.get_row("gone")[3] == "offline"
         assert "cannot connect" in store.nodes.get("gone").last_error
+
+
+async def test_a_status_that_grows_widens_its_column(tmp_path: Path) -> None:
+    """A node disabled from the command line while the list is shown: the row says all of it."""
+    store = seeded(tmp_path)
+    app = make_app(store, Settings.model_validate({"ssh": {"connectTimeout": 0.5}}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        section = app.screen.query_one(NodesSection)
+        await until(pilot, lambda: all(n.last_probe for n in store.nodes.list()), what="probes")
+        await pilot.pause(0.3)
+        node = store.nodes.update("web-1", lambda n: setattr(n, "enabled", False))
+        section.post_message(NodesSection.Probed(node))
+        await pilot.pause(0.3)
+        table = section.table
+        status = next(c for c in table.ordered_columns if str(c.label) == "Status")
+        assert table.get_row("web-1")[3] == "disabled" and status.content_width >= len("disabled")

@@ -213,3 +213,27 @@ async def test_wrap_search_and_zoom_at_80_columns(tmp_path: Path, ssh_server: SS
         assert str(screen.query_one("#found").render()) == f"{(first + 1) % 36 + 1}/36 in a"
         await pilot.press("N")
         assert str(screen.query_one("#found").render()) == f"{first % 36 + 1}/36 in a"
+
+
+async def test_a_zoomed_view_shows_a_pane_of_the_next_step_too(
+    tmp_path: Path, ssh_server: SSHServer
+) -> None:
+    store = with_nodes(tmp_path, ssh_server)
+    op = Operation(
+        type="test",
+        steps=[Step(name=f"s{i}", nodes=["a", "b"], script=f"echo s{i}\n") for i in range(2)],
+    )
+    await Runner(store, Settings()).run(op)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(OperationLogScreen(store, op.id))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OperationLogScreen)
+        await until(pilot, lambda: len(screen.panes()) == 2)
+        await pilot.press("z")
+        screen.query_one("#steps").highlighted = 0  # type: ignore[attr-defined]
+        await until(pilot, lambda: screen.step_index == 0, what="the other step")
+        await pilot.pause()
+        shown = [p for p in screen.panes() if p.display and p.region.height]
+        assert screen.has_class("-zoomed") and len(shown) == 1
