@@ -12,14 +12,20 @@ from textual.widgets import DataTable, Static
 FOCUS_KEYS = {"tab": "Go to the next field or list", "shift+tab": "Go to the previous one"}
 
 
-def _textual_own(binding: Binding) -> bool:
-    """A key Textual itself gives every screen or app (copy, its quit), not one of kctui's."""
-    from textual.app import App
-
-    return any(
-        isinstance(b, Binding) and binding.key in b.key.split(",") and b.action == binding.action
-        for b in (*Screen.BINDINGS, *App.BINDINGS)
-    )
+def _kctuis(node: object, binding: Binding) -> bool:
+    """Whether a kctui class declares `binding`: not one Textual gives a screen, an app, a
+    log or a scrolling container that a kctui class is made from."""
+    for cls in type(node).__mro__:
+        if not cls.__module__.startswith(("screens.", "kctui.")):
+            continue
+        for declared in cls.__dict__.get("BINDINGS", []):
+            if (
+                isinstance(declared, Binding)
+                and declared.action == binding.action
+                and binding.key in declared.key.split(",")
+            ):
+                return True
+    return False
 
 
 def key_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
@@ -29,10 +35,9 @@ def key_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
     rows: dict[tuple[int, str, str], list[str]] = {}
     for key, active in screen.active_bindings.items():
         binding, node = active.binding, active.node
-        ours = node is app or type(node).__module__.startswith(("screens.", "kctui."))
         if key in FOCUS_KEYS:
             words = FOCUS_KEYS[key]
-        elif binding.system or not ours or _textual_own(binding) or key.startswith("super+"):
+        elif binding.system or not _kctuis(node, binding) or key.startswith("super+"):
             continue
         else:
             words = binding.tooltip or binding.description or binding.action

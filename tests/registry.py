@@ -49,6 +49,19 @@ def _openssl(*args: str) -> None:
     subprocess.run(["openssl", *args], check=True, capture_output=True)
 
 
+def _listening(server: subprocess.Popen[bytes], address: str, port: int, log: Path) -> None:
+    """Wait until docker-registry answers on address:port; fail with its log if it died."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection((address, port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise AssertionError(f"docker-registry did not start: {log.read_text()}") from None
+            time.sleep(0.1)
+
+
 @contextmanager
 def lab_registry(
     address: str, work: Path, port: int = 5443, password: str = "lab-pull-secret"
@@ -79,17 +92,7 @@ def lab_registry(
             ["docker-registry", "serve", str(work / "config.yml")], stdout=out, stderr=out
         )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection((address, port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise AssertionError(
-                        f"docker-registry did not start: {log.read_text()}"
-                    ) from None
-                time.sleep(0.1)
+        _listening(server, address, port, log)
         yield LabRegistry(f"{address}:{port}", ca, user, password, work, log)
     finally:
         server.terminate()
@@ -116,15 +119,7 @@ def plain_registry(work: Path) -> Iterator[str]:
             ["docker-registry", "serve", str(work / "config.yml")], stdout=out, stderr=out
         )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise AssertionError("docker-registry did not start") from None
-                time.sleep(0.1)
+        _listening(server, "127.0.0.1", port, work / "registry.log")
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()

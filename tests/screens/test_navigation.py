@@ -225,3 +225,35 @@ async def test_operations_filter_by_cluster_and_status(tmp_path: Path) -> None:
         assert table.row_count == 1 and table.get_row_at(0)[1] == "prod"
         await pilot.press("escape", "slash", *"succeeded")
         assert table.row_count == 1 and table.get_row_at(0)[1] == "dev"
+
+
+async def test_help_on_the_log_view_and_the_wizard_lists_only_kctuis_keys(
+    app: KctuiApp, tmp_path: Path
+) -> None:
+    from screens.oplog.screen import OperationLogScreen
+    from store.documents.operation import Operation, Step
+
+    op = Operation(type="test", steps=[Step(name="s", nodes=["a"], script="true\n")])
+    app.store.operations.add(op)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(OperationLogScreen(app.store, op.id))
+        await pilot.pause(0.3)
+        screens = []
+        for focus in ("pane", "wizard"):
+            if focus == "wizard":
+                await pilot.press("escape", "1", "a")
+                await pilot.pause(0.3)
+            else:
+                app.screen.panes()[0].focus()  # type: ignore[attr-defined]
+                await pilot.pause()
+            await pilot.press("f1" if focus == "wizard" else "question_mark")
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+            table = app.screen.query_one(DataTable)
+            said = " ".join(str(c) for i in range(table.row_count) for c in table.get_row_at(i))
+            screens.append(said)
+            await pilot.press("escape")
+            await pilot.pause()
+        for said in screens:
+            for framework in ("Scroll Home", "Page Left", "Scroll Up", "Copy selected text"):
+                assert framework not in said, said
+        assert "First failure" in screens[0] and "Go to the next field or list" in screens[1]
