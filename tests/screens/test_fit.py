@@ -22,8 +22,11 @@ from tests.screens.waits import until
 SIZES = [(80, 24), (120, 40)]
 
 
-def footer_keys(app: Any) -> list[tuple[str, str]]:
+async def footer_keys(app: Any, pilot: Any) -> list[tuple[str, str]]:
+    """The footer's keys once it has drawn them (it composes after the screen's first frame)."""
     footer = app.screen.query_one(KeyFooter)
+    await until(pilot, lambda: list(footer.query(FooterKey)), what="the footer's keys")
+    await pilot.pause()
     keys = list(footer.query(FooterKey))
     width = footer.region.width
     for key in keys:
@@ -44,22 +47,22 @@ async def test_every_footer_shows_whole_keys_and_help(
         for key in "1234567":
             await pilot.press(key)
             await pilot.pause()
-            seen[f"section {key}"] = footer_keys(app)
+            seen[f"section {key}"] = await footer_keys(app, pilot)
         app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "prod"))
         await pilot.pause()
         for tab in ("overview", "nodes", "plugins", "backups", "schedules", "operations"):
             app.screen.query_one("#tabs", TabbedContent).active = tab
             await pilot.pause()
-            seen[f"cluster {tab}"] = footer_keys(app)
+            seen[f"cluster {tab}"] = await footer_keys(app, pilot)
         app.pop_screen()
         app.push_screen(OperationLogScreen(store, OP_ID))
         await pilot.pause(0.2)
-        seen["log"] = footer_keys(app)
+        seen["log"] = await footer_keys(app, pilot)
         app.pop_screen()
         await pilot.press("1", "a")
         await until(pilot, lambda: isinstance(app.screen, WizardScreen), what="the wizard")
         await pilot.pause()
-        seen["wizard"] = footer_keys(app)
+        seen["wizard"] = await footer_keys(app, pilot)
     for where, keys in seen.items():
         assert {"?", "f1"} & {k for k, _ in keys}, where
     log_keys = {k for k, _ in seen["log"]}

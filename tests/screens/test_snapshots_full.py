@@ -24,6 +24,7 @@ from store.documents.resource import ResourcePackage
 from store.documents.template import Template
 from store.settings import Settings
 from store.store import Store
+from tests.screens.waits import until
 
 WHEN = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 CLUSTERS = ("production-eu-west-payments", "staging-analytics-batch", "lab")
@@ -148,6 +149,7 @@ async def test_tables_hide_columns_before_cutting_values(tmp_path: Path, section
     app = make_app(busy(tmp_path), Settings())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(section.key)
+        await until(pilot, lambda: app.screen.current().table.row_count, what="the rows")
         await pilot.pause(0.2)
         table = app.screen.current().table
         assert isinstance(table, DataTable) and table.row_count
@@ -159,6 +161,7 @@ async def test_tables_hide_columns_before_cutting_values(tmp_path: Path, section
         assert fits or hidden == set(section.drop), shown  # only values longer than the screen
     async with make_app(busy(tmp_path / "wide"), Settings()).run_test(size=(200, 40)) as pilot:
         await pilot.press(section.key)
+        await until(pilot, lambda: pilot.app.screen.current().table.row_count, what="the rows")
         await pilot.pause(0.2)
         table = pilot.app.screen.current().table
         assert [str(c.label) for c in table.ordered_columns] == list(section.columns)
