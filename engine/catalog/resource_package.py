@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from engine.catalog.download import sha256_of
 from store.documents.resource import PackageFile, ResourcePackage
 
 MANIFEST = "manifest.yaml"
@@ -73,13 +74,7 @@ def build(
 
 
 def _sha256(data: bytes | Path) -> str:
-    if isinstance(data, bytes):
-        return hashlib.sha256(data).hexdigest()
-    digest = hashlib.sha256()
-    with open(data, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else sha256_of(data)
 
 
 def _size(data: bytes | Path) -> int:

@@ -224,11 +224,7 @@ def runtime_steps(c: CreateContext) -> list[Step]:
                 title=f"credentials for {registry.host if registry else ''}",
                 nodes=names(m.all),
                 secrets={"REGISTRY_AUTH": auth},
-                script=(
-                    f"{{ grep -l {runtime.AUTH_PLACEHOLDER} {runtime.CERTS_D}/*/hosts.toml || true; }} | while read -r f; do\n"
-                    f'  sed -i "s|{runtime.AUTH_PLACEHOLDER}|$REGISTRY_AUTH|" "$f"\n'
-                    "done\n"
-                ),
+                script=runtime.auth_script(runtime.CERTS_D),
             )
         )
     add(

@@ -53,11 +53,7 @@ def plan_set_registry(cluster: Cluster, registry: Registry | None) -> Operation:
                 title=f"credentials for {registry.host if registry else ''}",
                 nodes=nodes,
                 secrets={"REGISTRY_AUTH": auth},
-                script=(
-                    f"{{ grep -l {runtime.AUTH_PLACEHOLDER} {NEW}/*/hosts.toml || true; }} | while read -r f; do\n"
-                    f'  sed -i "s|{runtime.AUTH_PLACEHOLDER}|$REGISTRY_AUTH|" "$f"\n'
-                    "done\n"
-                ),
+                script=runtime.auth_script(NEW),
             )
         )
     steps.append(

@@ -92,6 +92,16 @@ def registry_files(spec: ClusterSpec, registry: Registry | None) -> dict[str, st
     return files
 
 
+def auth_script(certs_dir: str) -> str:
+    """Put $REGISTRY_AUTH (a step secret, never in a file kctui writes) where the hosts.toml
+    files under `certs_dir` hold the placeholder."""
+    return (
+        f"{{ grep -l {AUTH_PLACEHOLDER} {certs_dir}/*/hosts.toml || true; }} | while read -r f; do\n"
+        f'  sed -i "s|{AUTH_PLACEHOLDER}|$REGISTRY_AUTH|" "$f"\n'
+        "done\n"
+    )
+
+
 def registry_auth(registry: Registry | None) -> str:
     """The value of the Authorization header for the registry ("" without credentials)."""
     if registry is None or not registry.username:
