@@ -17,6 +17,8 @@ from engine.execution.actions import BUILTIN, Actions
 from engine.execution.events import EventBus
 from engine.execution.locks import recover_interrupted
 from engine.execution.runner import OperationError, prepare_retry
+from engine.registries.service import PHASES as REGISTRY_PHASES
+from engine.registries.service import RegistryService
 from store.documents.operation import Operation, OperationStatus
 from store.errors import StoreError
 from store.settings import Settings, SettingsError, load_settings
@@ -29,9 +31,12 @@ NOT_RUN = ("pending", "skipped")
 async def run(
     store: Store, settings: Settings, op: Operation, bus: EventBus | None = None
 ) -> Operation:
-    """Run `op` to its end; backups and restores also settle their backup's state."""
+    """Run `op` to its end; backups and restores also settle their backup's state, registry
+    deploys their registry's."""
     if op.type in ("backup", "restore"):
         return await BackupService(store, settings, bus).run(op)
+    if op.type in REGISTRY_PHASES:
+        return await RegistryService(store, settings, bus).run(op)
     return await ClusterService(store, settings, bus).run(op)
 
 
@@ -43,6 +48,8 @@ def recover(store: Store) -> list[str]:
         op = store.operations.get(op_id)
         if op.type in ("backup", "restore"):
             BackupService(store, Settings()).settle(op)
+        elif op.type in REGISTRY_PHASES:
+            RegistryService(store, Settings()).settle(op)
         else:
             ClusterService(store, Settings()).settle(op)
     return found

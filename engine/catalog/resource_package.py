@@ -1,7 +1,7 @@
 """Offline resource packages: <name>-<version>-<arch>.tar.gz with manifest.yaml and checksums.
 
-manifest.yaml holds name, type (k8s, cri, cni, csi), version, arch, every file with its sha256,
-size and mode, and optionally an image archive with the image references it holds.
+manifest.yaml holds name, type (k8s, cri, cni, csi, registry), version, arch, every file with its
+sha256, size and mode, and optionally an image archive with the image references it holds.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def build(
     type: str,
     version: str,
     arch: str,
-    files: Mapping[str, tuple[bytes, int]],
+    files: Mapping[str, tuple[bytes | Path, int]],
     images: Sequence[str] = (),
     images_archive: bytes | Path | None = None,
 ) -> Path:

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 
 from engine.backups.schedules import ScheduleService
-from engine.catalog.packages import resolve
+from engine.catalog.packages import needed_packages, resolve
 from engine.clusters.actions import ACTIONS, kubeconfig_path
 from engine.clusters.plan.context import address
 from engine.clusters.plan.create import plan_create
@@ -16,6 +16,7 @@ from engine.clusters.validate import SpecError, validate
 from engine.errors import Problem, RefusedError
 from engine.execution.events import EventBus
 from engine.execution.runner import Runner
+from engine.registries.api import RegistryAPIError, RegistryClient
 from store.documents.cluster import Cluster, ClusterNode, ClusterPhase
 from store.documents.operation import Operation, OperationStatus
 from store.settings import Settings
@@ -42,6 +43,38 @@ class ClusterService:
         if problems:
             raise SpecError(problems)
         return cluster.model_copy(update={"spec": resolve(cluster.spec)})
+
+    def check_registry(self, cluster: Cluster) -> None:
+        """Offline with a registry, the nodes pull every image of the cluster's packages from
+        it: refused, naming the images, when the registry lacks any (asked over its API)."""
+        spec = cluster.spec
+        if not spec.offline or not spec.image_registry:
+            return
+        registry = self.store.registries.get(spec.image_registry)
+        nodes = [self.store.nodes.find(n) for n in spec.node_names]
+        arch = next((n.facts.arch for n in nodes if n is not None and n.facts.arch), "amd64")
+        package_of: dict[str, str] = {}
+        for need in needed_packages(spec, arch):
+            pkg = self.store.resources.find(need.package_id)
+            for ref in pkg.images_list if pkg else []:
+                package_of.setdefault(ref, need.package_id)
+        try:
+            missing = RegistryClient(registry).missing(list(package_of))
+        except RegistryAPIError as e:
+            raise RefusedError(problems=[Problem("spec.imageRegistry", str(e))]) from None
+        if missing:
+            more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+            packages = " ".join(dict.fromkeys(package_of[ref] for ref in missing))
+            raise RefusedError(
+                problems=[
+                    Problem(
+                        "spec.imageRegistry",
+                        f"registry {registry.name} lacks {len(missing)} image(s) the nodes will "
+                        f"pull: {', '.join(missing[:8])}{more}; push them: "
+                        f"kctui registry push {registry.name} {packages}",
+                    )
+                ]
+            )
 
     def plan(self, cluster: Cluster) -> Operation:
         return plan_create(self.check(cluster), self.store, self.settings.mirror_base_url)
@@ -140,6 +173,10 @@ class ClusterService:
         if registry and found is None:
             problems.append(
                 Problem("registry", f"no registry named {registry!r}; add it first (Registries)")
+            )
+        elif found is not None and not found.usable:
+            problems.append(
+                Problem("registry", f"registry {registry} is {found.phase.value}; it must be Ready")
             )
         if problems:
             raise RefusedError(problems=problems)

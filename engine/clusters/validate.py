@@ -175,11 +175,20 @@ def validate(
     problems += _network(spec, nodes)
     problems += _cni(spec)
     problems += _storage(spec)
-    if spec.image_registry and not store.registries.exists(spec.image_registry):
+    registry = store.registries.find(spec.image_registry) if spec.image_registry else None
+    if spec.image_registry and registry is None:
         problems.append(
             Problem(
                 "spec.imageRegistry",
                 f"no registry named {spec.image_registry!r}; add it with: kctui registry add",
+            )
+        )
+    elif registry is not None and not registry.usable:
+        problems.append(
+            Problem(
+                "spec.imageRegistry",
+                f"registry {registry.name} is {registry.phase.value} on {registry.node}; "
+                "wait until it is Ready (kctui registry list)",
             )
         )
     if spec.backup_point and not store.backup_points.exists(spec.backup_point):

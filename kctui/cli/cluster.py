@@ -9,6 +9,7 @@ from typing import Any
 
 from kctui.cli.common import add_command
 from kctui.cli.context import CliError, Context
+from kctui.cli.operation import run_operation, start_or_wait
 from kctui.cli.output import print_json, print_table
 
 
@@ -112,22 +113,6 @@ def _service(ctx: Context) -> Any:
     return ClusterService(ctx.store, ctx.settings)
 
 
-def _run(ctx: Context, op: Any) -> int:
-    from kctui.cli.operation import run_operation
-
-    return run_operation(ctx, op, dry_run=False)
-
-
-def _start(ctx: Context, op: Any, wait: bool) -> int:
-    if wait:
-        return _run(ctx, op)
-    from engine.execution.detached import start
-
-    start(ctx.store, op)
-    print(op.id)
-    return 0
-
-
 def _check_probing_stale(ctx: Context, service: Any, cluster: Any) -> None:
     """Every other check first (a bad spec changes nothing), then the nodes whose status is
     unknown or old are probed rather than refused, then their status is checked too."""
@@ -169,13 +154,14 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
         print(render(op, ctx.store), end="")
         return 0
     _check_probing_stale(ctx, service, cluster)
+    service.check_registry(service.check(cluster))
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError("pass --yes to create the cluster without asking")
         if input(f"Create cluster {cluster.name}? [y/N] ").strip().lower() not in ("y", "yes"):
             raise CliError("not created")
     _, op = service.create(cluster)
-    return _start(ctx, op, args.wait)
+    return start_or_wait(ctx, op, args.wait)
 
 
 def _with_template(ctx: Context, cluster: Any, name: str) -> Any:
@@ -264,7 +250,7 @@ def run_retry(ctx: Context, args: argparse.Namespace) -> int:
     if args.dry_run:
         print(render(op, ctx.store), end="")
         return 0
-    return _run(ctx, op)
+    return run_operation(ctx, op, dry_run=False)
 
 
 @_errors
@@ -301,7 +287,7 @@ def run_delete(ctx: Context, args: argparse.Namespace) -> int:
     if not args.yes:
         raise CliError(f"deleting cluster {args.name} resets all its nodes; pass --yes to confirm")
     op = _service(ctx).delete_operation(args.name, args.force)
-    return _run(ctx, op)
+    return run_operation(ctx, op, dry_run=False)
 
 
 @_errors
@@ -351,4 +337,4 @@ def run_set(ctx: Context, args: argparse.Namespace) -> int:
     if args.registry is None:
         return 0
     op = _service(ctx).set_registry_operation(args.name, args.registry)
-    return _start(ctx, op, args.wait)
+    return start_or_wait(ctx, op, args.wait)

@@ -192,6 +192,17 @@ def follow_detached(ctx: Context, op: Any, bus: Any) -> Any:
         return None
 
 
+def start_or_wait(ctx: Context, op: Any, wait: bool) -> int:
+    """Start `op` in its own process: follow it to its end with `wait`, else print its id."""
+    if wait:
+        return run_operation(ctx, op, dry_run=False)
+    from engine.execution.detached import start
+
+    start(ctx.store, op)
+    print(op.id)
+    return 0
+
+
 def run_operation(ctx: Context, op: Any, dry_run: bool) -> int:
     """Run `op` in its own process, printing its progress until it ends; dry-run prints the
     plan instead."""

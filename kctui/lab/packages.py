@@ -6,11 +6,13 @@ Kubernetes package carries it as kubeadm, kubelet and kubectl with its version b
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import platform
 import shutil
+import subprocess
 import tarfile
 import tempfile
 import zipapp
@@ -33,6 +35,9 @@ TIGERA_OPERATOR_VERSION = "v1.32.7"
 NFS_PROVISIONER_VERSION = "v4.0.2"
 CSI_PROVISIONER_VERSION = "v4.0.0"
 CSI_REGISTRAR_VERSION = "v2.10.0"
+# Debian's docker-registry (distribution) is the registry package's payload: the binary a
+# distribution release tarball holds as `registry`.
+REGISTRY_BINARY = Path("/usr/bin/docker-registry")
 
 
 def arch() -> str:
@@ -67,12 +72,34 @@ def _sim_bytes(k8s_version: str = "", containerd_version: str = "") -> bytes:
 
 
 def image_archive(images: list[str]) -> bytes:
-    """A docker-save archive naming `images` (no layers: the lab runs no containers)."""
+    """A docker-save archive naming `images`, each one small layer (the lab runs no
+    containers), as `docker save` writes it, so `ctr images import` and skopeo both read it."""
+    layer_buf = io.BytesIO()
+    with tarfile.open(fileobj=layer_buf, mode="w") as layer_tar:
+        info = tarfile.TarInfo("etc/kctui-lab-image")
+        info.size = 3
+        layer_tar.addfile(info, io.BytesIO(b"lab"))
+    layer = layer_buf.getvalue()
+    layer_id = hashlib.sha256(layer).hexdigest()
+    config = json.dumps(
+        {
+            "architecture": arch(),
+            "os": "linux",
+            "config": {},
+            "rootfs": {"type": "layers", "diff_ids": [f"sha256:{layer_id}"]},
+        }
+    ).encode()
+    config_name = f"{hashlib.sha256(config).hexdigest()}.json"
+    manifest = json.dumps(
+        [{"Config": config_name, "RepoTags": images, "Layers": [f"{layer_id}/layer.tar"]}]
+    ).encode()
     buf = io.BytesIO()
-    config = json.dumps({"architecture": arch(), "os": "linux"}).encode()
-    manifest = json.dumps([{"Config": "config.json", "RepoTags": images, "Layers": []}]).encode()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in (("manifest.json", manifest), ("config.json", config)):
+        for name, data in (
+            (f"{layer_id}/layer.tar", layer),
+            (config_name, config),
+            ("manifest.json", manifest),
+        ):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -194,4 +221,26 @@ def build_packages(out: Path) -> list[Path]:
             images_archive=image_archive(ceph),
         )
     )
+    built.append(registry_package(out, a))
     return built
+
+
+def registry_version() -> str:
+    """v2.8.2 for Debian's 2.8.2+ds1."""
+    done = subprocess.run(
+        [str(REGISTRY_BINARY), "--version"], capture_output=True, text=True, check=True
+    )
+    version = done.stdout.split()[-1].split("+", 1)[0]
+    return version if version.startswith("v") else f"v{version}"
+
+
+def registry_package(out: Path, a: str) -> Path:
+    """The registry package `kctui registry deploy` installs: bin/registry."""
+    return resource_package.build(
+        out,
+        name="registry",
+        type="registry",
+        version=registry_version(),
+        arch=a,
+        files={"bin/registry": (REGISTRY_BINARY, 0o755)},
+    )

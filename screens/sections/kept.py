@@ -116,8 +116,8 @@ class RegistriesSection(_Deletable):
         self.app.push_screen(TextScreen(f"Registry {key}", yaml.safe_dump(data, sort_keys=False)))
 
     def delete_item(self, key: str) -> str:
-        from engine.catalog import registries
         from engine.errors import RefusedError
+        from engine.registries import records as registries
 
         try:
             registries.delete(self.store, key)

@@ -85,7 +85,7 @@ class RegistryForm(FormScreen):
         return self.query_one(f"#registry-{field_id}", Input).value.strip()
 
     def action_save(self) -> None:
-        from engine.catalog.registries import problems
+        from engine.registries.records import problems
         from store.documents.registry import Registry
 
         ca_path = self._v("ca")

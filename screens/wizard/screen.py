@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -291,14 +292,25 @@ class WizardScreen(Screen[str | None]):
         self.app.push_screen(NameScreen("Template name:"), named)
 
     def action_create(self) -> None:
+        self.run_worker(self._create(), group="create", exclusive=True, exit_on_error=False)
+
+    async def _create(self) -> None:
         from engine.clusters.service import ClusterService
         from engine.clusters.validate import SpecError
+        from engine.errors import RefusedError
 
         service = ClusterService(self.store, self.settings())
         try:
+            checked = service.check(self.draft)
+            if checked.spec.offline and checked.spec.image_registry:
+                self.notify(f"Asking {checked.spec.image_registry} for the images", timeout=3)
+                await asyncio.to_thread(service.check_registry, checked)
             _, op = service.create(self.draft)
         except SpecError as e:
             self.steps()[self.index].show(e.problems)
+            return
+        except RefusedError as e:
+            self.notify(str(e), severity="error", timeout=12)
             return
         if self.store.drafts.exists(DRAFT):
             self.store.drafts.delete(DRAFT)

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from store.documents.base import Document, Model
 
-PackageType = Literal["k8s", "cri", "cni", "csi"]
+PackageType = Literal["k8s", "cri", "cni", "csi", "registry"]
 
 
 class PackageFile(Model):
@@ -24,7 +24,7 @@ class ResourcePackage(Document):
     KEY_PATH = ("id",)
 
     id: str = ""  # <name>-<version>-<arch>, filled in from the other fields
-    name: str  # kubernetes, containerd, docker, calico, nfs-provisioner, ceph-csi
+    name: str  # kubernetes, containerd, docker, calico, nfs-provisioner, ceph-csi, registry
     type: PackageType
     version: str
     arch: str

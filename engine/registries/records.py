@@ -1,4 +1,4 @@
-"""Image registries: the one check of a new registry that the CLI and the TUI both use."""
+"""Image registries: the one check of a new registry that the CLI and the TUI both use, and\ntheir delete."""
 
 from __future__ import annotations
 
@@ -36,7 +36,12 @@ def problems(registry: Registry, store: Store) -> list[Problem]:
 
 def delete(store: Store, name: str) -> None:
     """Delete a registry no cluster uses."""
-    store.registries.get(name)
+    registry = store.registries.get(name)
+    if registry.node:
+        raise RefusedError(
+            f"registry {name} runs on node {registry.node}; remove it with: "
+            f"kctui registry undeploy {registry.node} --yes"
+        )
     users = [c.name for c in store.clusters.list() if c.spec.image_registry == name]
     if users:
         raise RefusedError(f"registry {name} is used by cluster(s) {', '.join(users)}")
