@@ -45,6 +45,11 @@ class MainScreen(Screen[None]):
         *NAV_BINDINGS,
         Binding("a", "add", "Add", id="section.add", tooltip="Add to the current list"),
         Binding("r", "reload", "Reload", id="section.reload", tooltip="Read the list again"),
+        # here rather than on the registries list, so it works from the sidebar and on an empty
+        # list, as `a` does
+        Binding(
+            "d", "deploy", "Deploy", id="registries.deploy", tooltip="Run a registry on a node"
+        ),
     ]
 
     section: reactive[str] = reactive(SECTIONS[0].id, init=False)
@@ -62,7 +67,7 @@ class MainScreen(Screen[None]):
         if spec.id == "templates":
             return TemplatesSection(spec, self.store, self.settings)
         if spec.id == "registries":
-            return RegistriesSection(spec, self.store)
+            return RegistriesSection(spec, self.store, self.settings)
         if spec.id == "backup-points":
             from screens.sections.backup_points import BackupPointsSection
 
@@ -126,10 +131,17 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "add":
             return bool(BY_ID[self.section].add_label)
+        if action == "deploy":
+            return self.section == "registries"
         return True
 
     def action_add(self) -> None:
         self.current().add()
+
+    def action_deploy(self) -> None:
+        section = self.current()
+        if isinstance(section, RegistriesSection):
+            section.deploy()
 
     def action_reload(self) -> None:
         self.current().reload()

@@ -213,6 +213,19 @@ class Builder:
             "nfs-provisioner", "csi", version, arch, out, manifests, [image]
         )
 
+    def registry(self, arch: str, out: Path) -> Path:
+        """Docker distribution's `registry` from its release tarball, for `registry deploy`."""
+        version = upstream()["registry"]
+        asset = f"registry_{version.lstrip('v')}_linux_{arch}.tar.gz"
+        path = f"distribution/distribution/releases/download/{version}/{asset}"
+        binaries = _binaries(self.fetch("github", path, path + ".sha256"), prefix="")
+        if "bin/registry" not in binaries:
+            raise BuildError(f"{asset}: no registry executable at its top")
+        return resource_package.build(
+            out, name="registry", type="registry", version=version, arch=arch,
+            files={"bin/registry": binaries["bin/registry"]},
+        )  # fmt: skip
+
     def build(self, version: str, arches: list[str], out: Path) -> list[Path]:
         if catalog.release(version) is None:
             known = ", ".join(r.version for r in catalog.releases())
@@ -227,6 +240,7 @@ class Builder:
                 built.append(self.containerd(version, arch, out))
                 built.append(self.calico(version, arch, out))
                 built.append(self.nfs_provisioner(arch, out))
+                built.append(self.registry(arch, out))
         except DownloadError as e:
             raise BuildError(str(e)) from None
         return built

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.binding import Binding
 
 from screens.sections.list_section import ListSection
@@ -100,6 +101,109 @@ class TemplatesSection(_Deletable):
 
 
 class RegistriesSection(_Deletable):
+    BINDINGS = [
+        Binding("p", "push", "Push images", id="registries.push"),
+        Binding("i", "images", "Images", id="registries.images"),
+        Binding("u", "undeploy", "Undeploy", id="registries.undeploy"),
+    ]
+
+    def __init__(self, spec: SectionSpec, store: Store, settings: Callable[[], Settings]) -> None:
+        super().__init__(spec, store)
+        self.settings = settings
+
+    def deploy(self) -> None:
+        """What `d` does on the registries list (the main screen binds it)."""
+        from screens.sections.registry_forms import RegistryDeployForm
+
+        form = RegistryDeployForm(self.store, self.settings)
+
+        def done(stored: bool | None) -> None:
+            self.reload()
+            if stored and form.started:
+                self._follow(form.started)
+
+        self.app.push_screen(form, done)
+
+    def _follow(self, op_id: str) -> None:
+        from screens.operations import start_operation
+        from screens.oplog.screen import OperationLogScreen
+
+        start_operation(self.app, self.store, self.settings(), self.store.operations.get(op_id))
+        self.app.push_screen(OperationLogScreen(self.store, op_id), lambda _: self.reload())
+
+    def action_push(self) -> None:
+        from screens.sections.registry_forms import RegistryPushScreen
+
+        key = self.selected()
+        if key is None:
+            return
+
+        def done(pushed: str | None) -> None:
+            if pushed:
+                self.notify(f"Pushed {pushed} to {key}; each digest checked", title="Registries")
+
+        self.app.push_screen(RegistryPushScreen(self.store, key), done)
+
+    def action_images(self) -> None:
+        key = self.selected()
+        if key is not None:
+            self.notify(f"Asking {key} for its images", timeout=2)
+            self.list_images(key)
+
+    @work(thread=True, exclusive=True, group="registry-images", exit_on_error=False)
+    def list_images(self, key: str) -> None:
+        from engine.errors import RefusedError
+        from engine.registries.api import RegistryClient
+
+        try:
+            images = RegistryClient(self.store.registries.get(key)).images()
+        except RefusedError as e:
+            self.app.call_from_thread(self.notify, str(e), severity="error", title="Registries")
+            return
+        text = "\n".join(images) or "(no images)"
+        self.app.call_from_thread(self._show_images, key, text, len(images))
+
+    def _show_images(self, key: str, text: str, count: int) -> None:
+        from screens.sections.kept_forms import TextScreen
+
+        self.app.push_screen(TextScreen(f"Registry {key}: {count} image(s)", text, lexer="text"))
+
+    def action_undeploy(self) -> None:
+        from screens.dialogs import ConfirmScreen
+
+        key = self.selected()
+        if key is None:
+            return
+        registry = self.store.registries.get(key)
+        if not registry.node:
+            self.notify(
+                f"{key} is not deployed by kctui; x deletes it from the list",
+                severity="warning",
+                title="Registries",
+            )
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            from engine.errors import RefusedError
+            from engine.registries.service import RegistryService
+
+            try:
+                op = RegistryService(self.store, self.settings()).undeploy_operation(registry.node)
+            except RefusedError as e:
+                self.notify(str(e), severity="error", title="Registries")
+                return
+            self._follow(op.id)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Stop registry {key} on {registry.node} and remove it with the images it holds?",
+                yes="Undeploy",
+            ),
+            answer,
+        )
+
     def add(self) -> None:
         from screens.sections.kept_forms import RegistryForm
 

@@ -86,7 +86,14 @@ def _template_rows(store: Store) -> list[Row]:
 
 def _registry_rows(store: Store) -> list[Row]:
     return [
-        (r.name, r.url, "yes" if r.skip_verify else "no", r.username or "-")
+        (
+            r.name,
+            r.url,
+            "yes" if r.skip_verify else "no",
+            r.username or "-",
+            r.node or "-",
+            r.phase.value or "-",
+        )
         for r in store.registries.list()
     ]
 
@@ -151,11 +158,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "registries",
         "Registries",
         "4",
-        ("Name", "URL", "Skip TLS verify", "User"),
+        ("Name", "URL", "Skip TLS verify", "User", "Node", "Phase"),
         _registry_rows,
-        "No image registries yet. Press a to add the first one.",
+        "No image registries yet. Press a to add one, or d to deploy one on a node.",
         "Add registry",
-        drop=("User", "Skip TLS verify"),
+        drop=("User", "Skip TLS verify", "Node"),
     ),
     SectionSpec(
         "backup-points",

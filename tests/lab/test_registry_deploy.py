@@ -179,3 +179,78 @@ def test_deploy_push_and_an_offline_create_pulling_from_it(
     assert left.count("No such file") == 3, left
     assert out(lab, h[2], "systemctl is-active kctui-registry || true").strip() == "inactive"
     assert status() == "000"  # nothing listens any more
+
+
+async def test_the_registries_list_deploys_pushes_lists_and_undeploys(
+    lab3: tuple[Lab, Path],
+) -> None:
+    from kctui.app import make_app
+    from screens.dialogs import ConfirmScreen
+    from screens.oplog.screen import OperationLogScreen
+    from screens.sections.kept_forms import TextScreen
+    from screens.sections.registry_forms import RegistryDeployForm, RegistryPushScreen
+    from store.documents.registry import RegistryPhase
+    from store.settings import Settings
+    from tests.screens.waits import until
+
+    lab, data = lab3
+    node = lab.hosts[0].name
+    store = Store(data)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("4", "d")
+        await until(pilot, lambda: isinstance(app.screen, RegistryDeployForm), what="the form")
+        await pilot.press("ctrl+s")  # no node picked: said, nothing stored
+        await until(
+            pilot,
+            lambda: "Node: pick the node" in str(app.screen.query_one(".form-error").render()),
+        )
+        assert store.registries.list() == []
+        await pilot.press("enter", "down", "enter")  # the node list opened, its first node picked
+        await pilot.press("tab", *"tui-hub", "tab", "home", "ctrl+k", *"99999", "ctrl+s")
+        await until(
+            pilot, lambda: "Port: 99999" in str(app.screen.query_one(".form-error").render())
+        )
+        await pilot.press(
+            "home", "ctrl+k", *"5000", "tab", "tab", *"tui", "tab", *PASSWORD, "ctrl+s"
+        )
+        await until(pilot, lambda: isinstance(app.screen, OperationLogScreen), what="the log")
+        await until(
+            pilot,
+            lambda: store.registries.get("tui-hub").phase == RegistryPhase.READY,
+            seconds=60,
+            what="the registry Ready",
+        )
+        assert store.registries.get("tui-hub").node == node
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, OperationLogScreen))
+
+        await pilot.press("enter")  # from the sidebar into the list
+        await until(pilot, lambda: type(app.focused).__name__ == "DataTable", what="the list")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, RegistryPushScreen), what="the push")
+        await pilot.press("space", "ctrl+s")  # the first package with images: calico v3.27.3
+        await until(
+            pilot,
+            lambda: not isinstance(app.screen, RegistryPushScreen),
+            seconds=60,
+            what="the push to end",
+        )
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, TextScreen), seconds=15, what="images")
+        screen = app.screen
+        assert isinstance(screen, TextScreen)
+        shown = screen.text
+        assert "calico/node:v3.27.3" in shown and "tigera/operator:v1.32.7" in shown
+        await pilot.press("escape")
+
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await pilot.press("y")
+        await until(
+            pilot,
+            lambda: not store.registries.exists("tui-hub"),
+            seconds=60,
+            what="the registry removed",
+        )
+    assert out(lab, node, "ls /etc/kctui-registry 2>&1 || true").startswith("ls: cannot access")

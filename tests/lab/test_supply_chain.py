@@ -23,6 +23,7 @@ from kctui.lab.packages import (
     CONTAINERD_VERSION,
     MANIFESTS,
     NFS_PROVISIONER_VERSION,
+    REGISTRY_BINARY,
     TIGERA_OPERATOR_VERSION,
     UNITS,
     build_labsim,
@@ -65,6 +66,12 @@ def publish(up: Upstream, tmp: Path) -> list[str]:
     for path, (data, suffix) in assets.items():
         up.files[path] = data
         up.files[path + suffix] = f"{sha(data)}  {path.rsplit('/', 1)[1]}\n".encode()
+    # Debian's distribution binary as distribution's release tarball holds it
+    registry = tar_gz({"registry": REGISTRY_BINARY.read_bytes()})
+    path = (
+        "/gh/distribution/distribution/releases/download/v2.8.3/registry_2.8.3_linux_amd64.tar.gz"
+    )
+    up.files[path], up.files[path + ".sha256"] = registry, sha(registry).encode()
     runc = f"/gh/opencontainers/runc/releases/download/{RUNC}"
     up.files[f"{runc}/runc.amd64"] = cri_sim
     up.files[f"{runc}/runc.sha256sum"] = f"{sha(cri_sim)}  runc.amd64\n".encode()
@@ -164,5 +171,13 @@ def test_an_offline_cluster_from_packages_built_on_the_fake_upstream(
         unit = out(lab, h[1], "cat /etc/systemd/system/kubelet.service")
         assert "ExecStart=/usr/local/bin/kubelet" in unit
         assert "Ready" in out(lab, h[0], "kubectl get nodes")
+        # the registry package built from distribution's release runs as a registry on a node
+        deployed = kctui(data, "registry", "deploy", h[2], "--name", "hub", "--wait")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        pushed = kctui(data, "registry", "push", "hub", f"calico-{CALICO}-amd64", "--json")
+        assert pushed.returncode == 0, pushed.stderr
+        assert len(json.loads(pushed.stdout)) == 1 + len(COMPONENTS)
+        held = json.loads(kctui(data, "registry", "images", "hub", "--json").stdout)
+        assert f"calico/node:{CALICO}" in held and "tigera/operator:v1.32.7" in held
     finally:
         labs.down(name)

@@ -85,6 +85,10 @@ def upstream(registry: str) -> Iterator[Upstream]:
         up.files[f"{runc}/runc.sha256sum"] = (
             f"{'ab' * 32}  runc.arm64\n{sha(b'runc!')}  runc.amd64\n".encode()
         )
+        registry = tar_gz({"registry": b"registry!", "LICENSE": b"Apache-2.0"})
+        path = f"{gh}/distribution/distribution/releases/download/v2.8.3/registry_2.8.3_linux_amd64.tar.gz"
+        up.files[path] = registry
+        up.files[path + ".sha256"] = f"{sha(registry)}  {path.rsplit('/', 1)[1]}\n".encode()
         up.files.update(RAW)
         yield up
 
@@ -126,6 +130,7 @@ def test_packages_built_from_upstream_verify_and_push(upstream: Upstream, tmp_pa
     assert names == [
         "calico-v3.27.3-amd64.tar.gz", "containerd-1.7.22-amd64.tar.gz",
         f"kubernetes-{K8S}-amd64.tar.gz", "nfs-provisioner-v4.0.2-amd64.tar.gz",
+        "registry-v2.8.3-amd64.tar.gz",
     ]  # fmt: skip
     calico = resource_package.read(out / names[0])
     assert calico.images_list == ["quay.io/tigera/operator:v1.32.7", *CALICO]
@@ -151,7 +156,10 @@ def test_packages_built_from_upstream_verify_and_push(upstream: Upstream, tmp_pa
         "containerd-1.7.22-amd64",
         "calico-v3.27.3-amd64",
         "nfs-provisioner-v4.0.2-amd64",
+        "registry-v2.8.3-amd64",
     }
+    registry = resource_package.read(out / "registry-v2.8.3-amd64.tar.gz")
+    assert [(f.path, f.mode) for f in registry.files] == [("bin/registry", 0o755)]
     import tarfile
 
     with tarfile.open(out / names[1]) as tar:
