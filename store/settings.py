@@ -30,7 +30,12 @@ class SchedulerSettings(Model):
 class Settings(Model):
     ssh: SSHSettings = Field(default_factory=SSHSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
-    mirror_base_url: str = ""  # online mode; empty means the upstream release URLs
+    # Online installs: a mirror of kctui packages; empty means upstream's releases, fetched by
+    # the packages' recipes from `sources` (NAME: URL over upstream.yaml's, as `resource build
+    # --source`) and checked against upstream's checksums or `pins` (SOURCE/PATH: SHA256).
+    mirror_base_url: str = ""
+    sources: dict[str, str] = Field(default_factory=dict)
+    pins: dict[str, str] = Field(default_factory=dict)
 
 
 class SettingsError(Exception):

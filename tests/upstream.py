@@ -1,4 +1,4 @@
-"""A fake upstream on 127.0.0.1: files the test makes, served at the paths upstream uses, with
+"""A fake upstream on 127.0.0.1 (or a lab's jump-host address): files the test makes, served at the paths upstream uses, with
 HTTP Range, and a way to cut a transfer mid-way once."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ class Upstream:
         self.files: dict[str, bytes] = {}
         self.cut_once: set[str] = set()  # paths whose next transfer stops half-way
         self.requests: list[tuple[str, str]] = []  # (path, Range header)
+        self.clients: list[str] = []  # the address each request came from, in order
         self.url = ""
 
 
@@ -30,6 +31,7 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             upstream.requests.append((path, self.headers.get("Range", "")))
+            upstream.clients.append(self.client_address[0])
             data = upstream.files.get(path)
             if data is None:
                 self.send_error(404)
@@ -63,10 +65,11 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serving() -> Iterator[Upstream]:
+def serving(host: str = "127.0.0.1") -> Iterator[Upstream]:
+    """On 127.0.0.1, or on the lab's jump-host address for lab hosts to reach."""
     upstream = Upstream()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream))
-    upstream.url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = ThreadingHTTPServer((host, 0), _handler(upstream))
+    upstream.url = f"http://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -70,8 +70,7 @@ def nfs_provisioner_version() -> str:
     return str(_raw()["nfs_provisioner"])
 
 
-def download_url(component: str, version: str, arch: str, base: str = "") -> str:
+def download_url(component: str, version: str, arch: str, base: str) -> str:
+    """A package's URL on a mirror of kctui packages (settings: mirrorBaseUrl)."""
     pattern: str = _raw()["downloads"][component]
-    return pattern.format(
-        base=(base or _raw()["default_mirror"]).rstrip("/"), version=version, arch=arch
-    )
+    return pattern.format(base=base.rstrip("/"), version=version, arch=arch)

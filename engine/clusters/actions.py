@@ -54,7 +54,35 @@ async def free_nodes(ctx: Context) -> int:
     return 0
 
 
+async def fetch_packages(ctx: Context) -> int:
+    """Online through the jump host: each package the create needs, made here from upstream
+    by its recipe (every file checked; no images: the nodes pull them), for the copy step."""
+    from engine.catalog.build import Builder
+    from engine.catalog.online import Online
+    from engine.catalog.recipes import for_package
+    from engine.errors import RefusedError
+
+    args = ctx.step.args
+    online = Online.from_settings(ctx.settings)
+    builder = Builder(
+        cache_dir=ctx.store.data_dir / "build-cache", sources=online.sources, pins=online.pins
+    )
+    for wanted in args["packages"]:
+        recipe = for_package(
+            wanted["name"], wanted["version"], str(args["kubernetesVersion"]), str(args["arch"])
+        )
+        dest = Path(wanted["dest"])
+        try:
+            await asyncio.to_thread(builder.package, recipe, dest.parent, False)
+        except (RefusedError, OSError) as e:
+            ctx.emit("err", f"{recipe.package_id}: {e}")
+            return 1
+        ctx.emit("out", f"{recipe.package_id}: fetched and checked ({dest})")
+    return 0
+
+
 ACTIONS: Actions = {
+    "fetch-packages": fetch_packages,
     "save-kubeconfig": save_kubeconfig,
     "free-nodes": free_nodes,
 }

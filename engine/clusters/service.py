@@ -6,6 +6,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 
 from engine.backups.schedules import ScheduleService
+from engine.catalog.online import Online
 from engine.catalog.packages import needed_packages, resolve
 from engine.clusters.actions import ACTIONS, kubeconfig_path
 from engine.clusters.plan.context import address
@@ -77,7 +78,7 @@ class ClusterService:
             )
 
     def plan(self, cluster: Cluster) -> Operation:
-        return plan_create(self.check(cluster), self.store, self.settings.mirror_base_url)
+        return plan_create(self.check(cluster), self.store, Online.from_settings(self.settings))
 
     def create(self, cluster: Cluster) -> tuple[Cluster, Operation]:
         """Store the cluster, reserve its nodes and store the create operation (not run yet).
@@ -85,7 +86,7 @@ class ClusterService:
         creates sharing a node cannot both pass."""
         with self.store.db.transaction():
             cluster = self.check(cluster)
-            op = plan_create(cluster, self.store, self.settings.mirror_base_url)
+            op = plan_create(cluster, self.store, Online.from_settings(self.settings))
             nodes = {n.name: n for n in self.store.nodes.list()}
             roles = [(m.node, "control-plane") for m in cluster.spec.masters]
             roles += [(w.node, "worker") for w in cluster.spec.workers]

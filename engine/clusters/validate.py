@@ -175,6 +175,14 @@ def validate(
     problems += _network(spec, nodes)
     problems += _cni(spec)
     problems += _storage(spec)
+    if spec.via_jump_host and spec.offline:
+        problems.append(
+            Problem(
+                "spec.viaJumpHost",
+                "is for online installs (offline: false); offline, the packages come from "
+                "this jump host already",
+            )
+        )
     registry = store.registries.find(spec.image_registry) if spec.image_registry else None
     if spec.image_registry and registry is None:
         problems.append(

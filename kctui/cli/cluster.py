@@ -30,6 +30,11 @@ def register(sub: Any) -> None:
         metavar="DIR",
         help="with --dry-run: write every file and step script of the plan under DIR, by node",
     )
+    p.add_argument(
+        "--via-jump-host",
+        action="store_true",
+        help="online, for nodes without internet: this jump host fetches the packages",
+    )
     p.add_argument("--yes", action="store_true", help="create without asking")
     p.add_argument("--wait", action="store_true", help="follow the operation; exit code = result")
     p.set_defaults(handler=run_create)
@@ -140,6 +145,8 @@ def run_create(ctx: Context, args: argparse.Namespace) -> int:
     cluster = load_spec(args.file)
     if args.template:
         cluster = _with_template(ctx, cluster, args.template)
+    if args.via_jump_host:
+        cluster.spec.via_jump_host = True
     service = _service(ctx)
     if args.output is not None and not args.dry_run:
         raise CliError("--output goes with --dry-run")

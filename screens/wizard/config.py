@@ -23,6 +23,7 @@ class ConfigStep(WizardStep):
     TITLE = "Cluster configuration"
     OWNS = (
         "spec.offline",
+        "spec.viaJumpHost",
         "spec.imageRegistry",
         "spec.kubernetesVersion",
         "spec.certSANs",
@@ -40,6 +41,11 @@ class ConfigStep(WizardStep):
             "Offline install (packages from this jump host)",
             "spec.offline",
             widget=OnOff(Switch(value=True, id="in-offline")),
+        )
+        yield from field(
+            "Online: fetch through this jump host (nodes without internet)",
+            "spec.viaJumpHost",
+            widget=OnOff(Switch(value=False, disabled=True, id="in-via-jump-host")),
         )
         registries = [(r.name, r.name) for r in self.store.registries.list()]
         yield from field(
@@ -135,6 +141,10 @@ class ConfigStep(WizardStep):
     @on(Switch.Changed, "#in-offline")
     def _offline(self, event: Switch.Changed) -> None:
         self._fill_versions(event.value, self.version())
+        via = self.query_one("#in-via-jump-host", Switch)
+        via.disabled = event.value  # offline, the packages come from this jump host anyway
+        if event.value:
+            via.value = False
 
     @on(Select.Changed, "#in-version")
     def _version(self) -> None:
@@ -143,6 +153,8 @@ class ConfigStep(WizardStep):
     def load(self, cluster: Cluster) -> None:
         s = cluster.spec
         self.query_one("#in-offline", Switch).value = s.offline
+        self.query_one("#in-via-jump-host", Switch).value = s.via_jump_host
+        self.query_one("#in-via-jump-host", Switch).disabled = s.offline
         self._fill_versions(s.offline, s.kubernetes_version)
         self._fill_runtimes(s.container_runtime.type)
         _select(self, "#in-registry", s.image_registry)
@@ -166,6 +178,7 @@ class ConfigStep(WizardStep):
     def apply(self, cluster: Cluster) -> list[Problem]:
         s = cluster.spec
         s.offline = self.query_one("#in-offline", Switch).value
+        s.via_jump_host = self.query_one("#in-via-jump-host", Switch).value
         s.image_registry = _value(self, "#in-registry")
         s.backup_point = _value(self, "#in-backup")
         s.kubernetes_version = self.version()

@@ -139,6 +139,8 @@ class ClusterSpec(Model):
     masters: list[MasterNode] = Field(default_factory=list)
     workers: list[WorkerNode] = Field(default_factory=list)
     offline: bool = True
+    # Online, and the nodes have no internet: the jump host fetches the packages and copies them.
+    via_jump_host: bool = False
     image_registry: str = ""
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     cert_sans: list[str] = Field(default_factory=list, alias="certSANs")

@@ -53,10 +53,15 @@ async def test_wizard_errors_are_in_sight_focused_and_cleared(tmp_path: Path) ->
         switch = screen.query_one("#in-offline", Switch)
         word = switch.parent.query_one(".switch-word", Static)  # type: ignore[union-attr]
         assert str(word.render()) == "On"
+        via = screen.query_one("#in-via-jump-host", Switch)
+        assert via.disabled  # offline: nothing to fetch through the jump host
         switch.value = False
         await pilot.pause()
         assert str(word.render()) == "Off"
+        assert not via.disabled
+        via.value = True
         switch.value = True
+        await until(pilot, lambda: via.disabled and not via.value, what="the relay off")
         await pilot.press("ctrl+n")
         await until(pilot, lambda: screen.index == 3, what="the CNI step")
         services = screen.query_one("#in-spec-networking-services", Input)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,12 +38,28 @@ CALICO = [
     )
 ]
 NFS_IMAGE = "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2"
+CEPH_IMAGES = [
+    "registry.k8s.io/sig-storage/csi-provisioner:v4.0.0",
+    "quay.io/cephcsi/cephcsi:v3.11.0",
+]
+CEPH = {
+    "csidriver.yaml": b"apiVersion: storage.k8s.io/v1\nkind: CSIDriver\nmetadata: {name: rbd.csi.ceph.com}\n",
+    "csi-provisioner-rbac.yaml": b"kind: ServiceAccount\nmetadata:\n  name: rbd-csi-provisioner\n  namespace: default\n",
+    "csi-nodeplugin-rbac.yaml": b"kind: ServiceAccount\nmetadata:\n  name: rbd-csi-nodeplugin\n  namespace: default\n",
+    "csi-rbdplugin-provisioner.yaml": (
+        b"kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+        b"        - image: registry.k8s.io/sig-storage/csi-provisioner:v4.0.0\n"
+        b"        - image: quay.io/cephcsi/cephcsi:v3.11.0\n"
+    ),
+    "csi-rbdplugin.yaml": b"kind: DaemonSet\nspec:\n  template:\n    spec:\n      containers:\n        - image: quay.io/cephcsi/cephcsi:v3.11.0\n",
+}
 RAW = {
     "/calico/v3.27.3/manifests/tigera-operator.yaml": OPERATOR,
     "/nfs/v4.0.2/deploy/rbac.yaml": RBAC,
     "/rel/v0.16.2/cmd/krel/templates/latest/kubelet/kubelet.service": UNIT,
     "/rel/v0.16.2/cmd/krel/templates/latest/kubeadm/10-kubeadm.conf": DROPIN,
     "/ctr/v1.7.22/containerd.service": CONTAINERD_UNIT,
+    **{f"/ceph/v3.11.0/deploy/rbd/kubernetes/{name}": data for name, data in CEPH.items()},
 }
 
 
@@ -58,7 +75,13 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         seed(
             url,
             work,
-            [*kubernetes_images(K8S), *CALICO, "quay.io/tigera/operator:v1.32.7", NFS_IMAGE],
+            [
+                *kubernetes_images(K8S),
+                *CALICO,
+                "quay.io/tigera/operator:v1.32.7",
+                NFS_IMAGE,
+                *CEPH_IMAGES,
+            ],
         )
         yield url
 
@@ -101,6 +124,7 @@ def build(up: Upstream, data: Path, out: Path, *extra: str) -> object:
         "containerd-raw": "/ctr",
         "calico-raw": "/calico",
         "nfs-raw": "/nfs",
+        "ceph-csi-raw": "/ceph",
     }
     args = [f"--source={name}={up.url}{prefix}" for name, prefix in sources.items()]
     args += [
@@ -118,6 +142,7 @@ def pins() -> list[str]:
         "containerd-raw/v1.7.22/containerd.service": CONTAINERD_UNIT,
         "calico-raw/v3.27.3/manifests/tigera-operator.yaml": OPERATOR,
         "nfs-raw/v4.0.2/deploy/rbac.yaml": RBAC,
+        **{f"ceph-csi-raw/v3.11.0/deploy/rbd/kubernetes/{n}": data for n, data in CEPH.items()},
     }
     return [f"--pin={key}={sha(data)}" for key, data in keys.items()]
 
@@ -128,10 +153,18 @@ def test_packages_built_from_upstream_verify_and_push(upstream: Upstream, tmp_pa
     assert done.returncode == 0, done.stderr  # type: ignore[attr-defined]
     names = sorted(p.name for p in out.iterdir())
     assert names == [
-        "calico-v3.27.3-amd64.tar.gz", "containerd-1.7.22-amd64.tar.gz",
-        f"kubernetes-{K8S}-amd64.tar.gz", "nfs-provisioner-v4.0.2-amd64.tar.gz",
-        "registry-v2.8.3-amd64.tar.gz",
+        "calico-v3.27.3-amd64.tar.gz", "ceph-csi-v3.11.0-amd64.tar.gz",
+        "containerd-1.7.22-amd64.tar.gz", f"kubernetes-{K8S}-amd64.tar.gz",
+        "nfs-provisioner-v4.0.2-amd64.tar.gz", "registry-v2.8.3-amd64.tar.gz",
     ]  # fmt: skip
+    ceph = resource_package.read(out / names.pop(1))
+    assert sorted(f.path for f in ceph.files) == sorted(
+        [*(f"manifests/{n}" for n in CEPH), "images/images.tar"]
+    )  # kctui renders csi-config-map.yaml itself: upstream's is not in the package
+    assert ceph.images_list == CEPH_IMAGES
+    with tarfile.open(out / "ceph-csi-v3.11.0-amd64.tar.gz") as tar:
+        rbac = tar.extractfile("manifests/csi-provisioner-rbac.yaml").read()  # type: ignore[union-attr]
+    assert b"namespace: kube-system" in rbac and b"namespace: default" not in rbac
     calico = resource_package.read(out / names[0])
     assert calico.images_list == ["quay.io/tigera/operator:v1.32.7", *CALICO]
     assert resource_package.read(out / names[3]).images_list == [NFS_IMAGE]
@@ -156,11 +189,11 @@ def test_packages_built_from_upstream_verify_and_push(upstream: Upstream, tmp_pa
         "containerd-1.7.22-amd64",
         "calico-v3.27.3-amd64",
         "nfs-provisioner-v4.0.2-amd64",
+        "ceph-csi-v3.11.0-amd64",
         "registry-v2.8.3-amd64",
     }
     registry = resource_package.read(out / "registry-v2.8.3-amd64.tar.gz")
     assert [(f.path, f.mode) for f in registry.files] == [("bin/registry", 0o755)]
-    import tarfile
 
     with tarfile.open(out / names[1]) as tar:
         unit = tar.extractfile("systemd/kubelet.service").read()  # type: ignore[union-attr]

@@ -71,7 +71,7 @@ def storage_steps(c: CreateContext) -> list[Step]:
         storage_docs += addons.nfs_provisioner(i, nfs, nfs.storage_class_name == default)
     ceph_script = ""
     if spec.storage.ceph:
-        storage_docs.append(addons.ceph_csi_config(spec.storage.ceph))
+        storage_docs += addons.ceph_csi_config(spec.storage.ceph)
         ceph_script += (
             f"kubectl apply --server-side --force-conflicts -f {unpacked['ceph-csi']}/manifests/\n"
         )

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from engine.catalog import catalog
+from engine.catalog.recipes import CEPH_CSI_NAMESPACE
 from store.documents.cluster import CalicoSpec, CephStorage, ClusterSpec, NFSStorage
 
 # mode -> (IPv4 pool encapsulation, BGP)
@@ -128,22 +129,36 @@ def nfs_provisioner(index: int, nfs: NFSStorage, default: bool) -> list[dict[str
 # ceph-csi reads its clusters from this ConfigMap (mounted at /etc/ceph-csi-config/), in the
 # namespace its package deploys it to (ceph/ceph-csi deploy/csi-config-map-sample.yaml).
 CEPH_CSI_CONFIG = "ceph-csi-config"
-CEPH_CSI_NAMESPACE = "kube-system"
 
 
 def ceph_cluster_id(ceph: CephStorage) -> str:
     return ceph.cluster_id or f"kctui-{ceph.storage_class_name}"
 
 
-def ceph_csi_config(cephs: list[CephStorage]) -> dict[str, Any]:
-    """One ConfigMap listing every Ceph cluster the storage classes name."""
+def ceph_csi_config(cephs: list[CephStorage]) -> list[dict[str, Any]]:
+    """The ConfigMaps ceph-csi's RBD plugin mounts: its clusters (every Ceph cluster the
+    storage classes name), the ceph.conf it runs with (cephx, no keyring: the keys come from
+    the Secrets), and an empty KMS configuration (no encrypted volumes), as ceph-csi's
+    deployment guide writes them."""
     clusters = [{"clusterID": ceph_cluster_id(c), "monitors": list(c.monitors)} for c in cephs]
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": CEPH_CSI_CONFIG, "namespace": CEPH_CSI_NAMESPACE},
-        "data": {"config.json": json.dumps(clusters)},
-    }
+    conf = (
+        "[global]\nauth_cluster_required = cephx\nauth_service_required = cephx\n"
+        "auth_client_required = cephx\n"
+    )
+
+    def config_map(name: str, data: dict[str, str]) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": CEPH_CSI_NAMESPACE},
+            "data": data,
+        }
+
+    return [
+        config_map(CEPH_CSI_CONFIG, {"config.json": json.dumps(clusters)}),
+        config_map("ceph-config", {"ceph.conf": conf, "keyring": ""}),
+        config_map("ceph-csi-encryption-kms-config", {"config.json": "{}"}),
+    ]
 
 
 def ceph_rbd(ceph: CephStorage, default: bool) -> tuple[dict[str, Any], str]:

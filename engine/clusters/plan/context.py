@@ -9,7 +9,9 @@ from pathlib import Path
 
 from engine.catalog import catalog
 from engine.catalog.catalog import Release
+from engine.catalog.online import Online
 from engine.catalog.packages import PackageNeeds, needed_packages
+from engine.catalog.resource_package import file_name
 from engine.clusters.plan.kubeadm import CONTROL_PLANE_HOST
 from store.documents.backup import BackupPoint
 from store.documents.cluster import Cluster, ClusterSpec
@@ -56,7 +58,7 @@ class CreateContext:
     release: Release | None
     registry: Registry | None
     backup_point: BackupPoint | None
-    mirror: str
+    online: Online
     packages: dict[str, PackageNeeds]
     archives: dict[str, Path]
     unpacked: dict[str, str]
@@ -83,7 +85,7 @@ class CreateContext:
         return self.spec.container_runtime.type
 
 
-def build_context(cluster: Cluster, store: Store, mirror: str) -> CreateContext:
+def build_context(cluster: Cluster, store: Store, online: Online) -> CreateContext:
     spec = cluster.spec
     nodes = {n.name: n for n in store.nodes.list()}
     m = Members([nodes[x.node] for x in spec.masters], [nodes[x.node] for x in spec.workers])
@@ -92,6 +94,8 @@ def build_context(cluster: Cluster, store: Store, mirror: str) -> CreateContext:
     packages = {n.name: n for n in needed_packages(spec, arch)}
     if spec.offline:
         archives = {name: _package_path(store, need.package_id) for name, need in packages.items()}
+    elif spec.via_jump_host and not online.mirror:
+        archives = {name: fetched_archive(store, need) for name, need in packages.items()}
     else:
         archives = {name: Path(f"{need.package_id}.tar.gz") for name, need in packages.items()}
     sans = list(
@@ -113,7 +117,7 @@ def build_context(cluster: Cluster, store: Store, mirror: str) -> CreateContext:
         release=release,
         registry=store.registries.get(spec.image_registry) if spec.image_registry else None,
         backup_point=store.backup_points.find(spec.backup_point) if spec.backup_point else None,
-        mirror=mirror,
+        online=online,
         packages=packages,
         archives=archives,
         unpacked={name: f"{PACKAGES}/{need.package_id}" for name, need in packages.items()},
@@ -146,6 +150,14 @@ def point_api_host(variable: str) -> str:
 
 
 PICK_ADDRESS = 'ADDR=$(printf "%s\\n" $ADDRESSES | sed -n "s/^$KCTUI_NODE=//p")\n'
+
+
+FETCHED_DIR = "online-packages"  # in the data dir: packages the jump host fetched for a create
+
+
+def fetched_archive(store: Store, need: PackageNeeds) -> Path:
+    """Where the jump host keeps a package it fetched from upstream for an online create."""
+    return store.data_dir / FETCHED_DIR / file_name(need.name, need.version, need.arch)
 
 
 def _package_path(store: Store, package_id: str) -> Path:

@@ -3,6 +3,7 @@ built from one context, then the cluster checked whole and its kubeconfig kept."
 
 from __future__ import annotations
 
+from engine.catalog.online import Online
 from engine.clusters.actions import kubeconfig_download
 from engine.clusters.plan import kubeadm
 from engine.clusters.plan.addon_steps import addon_steps, storage_steps
@@ -32,8 +33,8 @@ PHASES = (
 )
 
 
-def plan_create(cluster: Cluster, store: Store, mirror: str = "") -> Operation:
-    c = build_context(cluster, store, mirror)
+def plan_create(cluster: Cluster, store: Store, online: Online | None = None) -> Operation:
+    c = build_context(cluster, store, online or Online())
     steps = [step for phase in (*PHASES, finish_steps) for step in phase(c)]
     return Operation(
         type="create-cluster", cluster=cluster.name, steps=steps, params={"nodes": names(c.m.all)}

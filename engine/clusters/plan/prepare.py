@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import shlex
 
-from engine.catalog import catalog
+from engine.catalog import catalog, online
+from engine.catalog.recipes import for_package as recipes_for
 from engine.clusters.plan import runtime
 from engine.clusters.plan.context import (
     LIMITS,
@@ -118,6 +119,9 @@ def kernel_steps(c: CreateContext) -> list[Step]:
 
 
 def package_steps(c: CreateContext) -> list[Step]:
+    """The packages onto every node, unpacked under PACKAGES: copied from the jump host
+    (offline, or online through it), fetched by each node from upstream by their recipes, or
+    downloaded from a mirror of kctui packages."""
     spec = c.spec
     m = c.m
     packages = c.packages
@@ -126,7 +130,45 @@ def package_steps(c: CreateContext) -> list[Step]:
     everywhere = c.everywhere
     steps: list[Step] = []
     add = steps.append
-    if spec.offline:
+    if not spec.offline and not c.online.mirror:
+        recipes = {
+            p: recipes_for(p, packages[p].version, spec.kubernetes_version, c.arch)
+            for p in everywhere
+        }
+        online.check_pins(list(recipes.values()), c.online)
+        if not spec.via_jump_host:
+            add(
+                Step(
+                    name="download",
+                    title="fetch the packages from upstream, checking each file",
+                    nodes=names(m.all),
+                    timeout=1800,
+                    retries=2,
+                    script=online.FUNCTIONS
+                    + "".join(
+                        online.fetch_script(recipes[p], unpacked[p], c.online) for p in everywhere
+                    ),
+                )
+            )
+            return steps
+        add(
+            Step(
+                name="fetch-packages",
+                title="fetch the packages from upstream on the jump host",
+                action="local",
+                call="fetch-packages",
+                timeout=3600,
+                args={
+                    "packages": [
+                        {"name": p, "version": packages[p].version, "dest": str(archives[p])}
+                        for p in everywhere
+                    ],
+                    "kubernetesVersion": spec.kubernetes_version,
+                    "arch": c.arch,
+                },
+            )
+        )
+    if spec.offline or (spec.via_jump_host and not c.online.mirror):
         add(
             Step(
                 name="packages",
@@ -142,7 +184,10 @@ def package_steps(c: CreateContext) -> list[Step]:
             )
         )
     else:
-        urls = [catalog.download_url(p, packages[p].version, c.arch, c.mirror) for p in everywhere]
+        urls = [
+            catalog.download_url(p, packages[p].version, c.arch, c.online.mirror)
+            for p in everywhere
+        ]
         add(
             Step(
                 name="download",
