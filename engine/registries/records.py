@@ -46,3 +46,18 @@ def delete(store: Store, name: str) -> None:
     if users:
         raise RefusedError(f"registry {name} is used by cluster(s) {', '.join(users)}")
     store.registries.delete(name)
+
+
+COLUMNS = ("Name", "URL", "Skip TLS verify", "User", "Node", "Phase")
+
+
+def row(registry: Registry) -> tuple[str, str, str, str, str, str]:
+    """A registry as the lists show it (the CLI and the TUI), under COLUMNS."""
+    return (
+        registry.name,
+        registry.url,
+        "yes" if registry.skip_verify else "no",
+        registry.username or "-",
+        registry.node or "-",
+        registry.phase.value or "-",
+    )

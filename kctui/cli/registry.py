@@ -120,20 +120,9 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print_json([r.model_dump(mode="json", by_alias=True) for r in regs])
         return 0
-    print_table(
-        ["NAME", "URL", "SKIP TLS VERIFY", "USER", "ON NODE", "PHASE"],
-        [
-            (
-                r.name,
-                r.url,
-                "yes" if r.skip_verify else "no",
-                r.username or "-",
-                r.node or "-",
-                r.phase.value or "-",
-            )
-            for r in regs
-        ],
-    )
+    from engine.registries.records import COLUMNS, row
+
+    print_table([c.upper() for c in COLUMNS], [row(r) for r in regs])
     return 0
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from engine.registries.records import COLUMNS as REGISTRY_COLUMNS
 from store.store import Store
 
 if TYPE_CHECKING:
@@ -85,17 +86,9 @@ def _template_rows(store: Store) -> list[Row]:
 
 
 def _registry_rows(store: Store) -> list[Row]:
-    return [
-        (
-            r.name,
-            r.url,
-            "yes" if r.skip_verify else "no",
-            r.username or "-",
-            r.node or "-",
-            r.phase.value or "-",
-        )
-        for r in store.registries.list()
-    ]
+    from engine.registries.records import row
+
+    return [row(r) for r in store.registries.list()]
 
 
 def _backup_point_rows(store: Store) -> list[Row]:
@@ -158,7 +151,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "registries",
         "Registries",
         "4",
-        ("Name", "URL", "Skip TLS verify", "User", "Node", "Phase"),
+        REGISTRY_COLUMNS,
         _registry_rows,
         "No image registries yet. Press a to add one, or d to deploy one on a node.",
         "Add registry",
