@@ -48,7 +48,11 @@ class MainScreen(Screen[None]):
         # here rather than on the registries list, so it works from the sidebar and on an empty
         # list, as `a` does
         Binding(
-            "d", "deploy", "Deploy", id="registries.deploy", tooltip="Run a registry on a node"
+            "d",
+            "deploy",
+            "Deploy registry",
+            id="registries.deploy",
+            tooltip="Run an image registry on a node",
         ),
     ]
 

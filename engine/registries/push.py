@@ -69,6 +69,12 @@ def push_packages(
     if shutil.which("skopeo") is None:
         raise RegistryAPIError("skopeo is needed to push images (Debian: apt-get install skopeo)")
     packages = [store.resources.get(i) for i in package_ids]
+    empty = [p.id for p in packages if not p.images]
+    if empty:
+        raise RegistryAPIError(
+            f"{', '.join(empty)} hold(s) no images; push the packages that do "
+            "(kctui resource show PACKAGE lists an images archive)"
+        )
     client = RegistryClient(registry, timeout=30)
     pushed: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="kctui-push-") as tmp:

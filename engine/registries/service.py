@@ -62,6 +62,13 @@ class RegistryService:
         naming each field and its fix, before anything is stored."""
         name = name or node_name
         problems: list[Problem] = []
+        # a deploy that failed is replaced by the next one on its node (its name is free again)
+        failed = [
+            r.name
+            for r in self.store.registries.list()
+            if r.node == node_name and r.phase == RegistryPhase.DEPLOY_FAILED
+        ]
+
         node = self.store.nodes.find(node_name)
         if node is None:
             problems.append(Problem("node", f"no node named {node_name!r} (kctui node list)"))
@@ -75,9 +82,13 @@ class RegistryService:
             )
         if not grammar.NAME_RE.match(name):
             problems.append(Problem("name", f"{name!r}: use lowercase letters, digits and '-'"))
-        elif self.store.registries.exists(name):
+        elif self.store.registries.exists(name) and name not in failed:
             problems.append(Problem("name", f"a registry named {name!r} exists; pick another"))
-        on_node = [r.name for r in self.store.registries.list() if r.node == node_name]
+        on_node = [
+            r.name
+            for r in self.store.registries.list()
+            if r.node == node_name and r.name not in failed
+        ]
         if on_node:
             problems.append(
                 Problem(
@@ -92,9 +103,9 @@ class RegistryService:
         if not USER_RE.match(user):
             problems.append(Problem("user", f"{user!r}: use letters, digits and . _ @ -"))
         if user and not password:
-            problems.append(Problem("password", "a user needs its password (--password-stdin)"))
+            problems.append(Problem("password", "a user needs its password"))
         if password and not user:
-            problems.append(Problem("user", "a password needs its user (--user)"))
+            problems.append(Problem("user", "a password needs its user"))
         if "\n" in password or "\r" in password:
             problems.append(Problem("password", "a password is one line"))
         package = (
@@ -138,6 +149,8 @@ class RegistryService:
         op = deploy.plan_deploy(registry, package, archive, tls, port, htpasswd)
         registry.last_operation = op.id
         with self.store.db.transaction():
+            for stale in failed:
+                self.store.registries.delete(stale)
             if self.store.registries.exists(name):
                 raise RefusedError(problems=[Problem("name", f"a registry named {name!r} exists")])
             self.store.operations.add(op)
@@ -146,6 +159,8 @@ class RegistryService:
 
     def undeploy_operation(self, node_name: str, keep_data: bool = False) -> Operation:
         """The operation that removes the registry kctui deployed on `node_name`."""
+        if not self.store.nodes.exists(node_name):
+            raise RefusedError(problems=[Problem("node", f"no node named {node_name!r}")])
         found = [r for r in self.store.registries.list() if r.node == node_name]
         if not found:
             raise RefusedError(
@@ -161,7 +176,7 @@ class RegistryService:
                     Problem(
                         "node",
                         f"registry {registry.name} on {node_name} is used by cluster(s) "
-                        f"{', '.join(users)}; point them elsewhere first (cluster set --registry)",
+                        f"{', '.join(users)}; point them at another registry (or none) first",
                     )
                 ]
             )

@@ -136,7 +136,9 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
         if reg.node:
             keys += ["node", "dataDir", "phase", "message", "lastOperation"]
         for key in keys:
-            print(f"{key}: {data[key]}")
+            value = data[key]
+            shown = "yes" if value is True else "no" if value is False else value
+            print(f"{key}: {'-' if shown in (None, '') else shown}")
     return 0
 
 

@@ -53,6 +53,8 @@ class RegistryDeployForm(FormScreen):
                 "Deploy a registry on a node (ctrl+s deploys, esc cancels)",
                 classes="section-title",
             )
+            # at the top, where the fields most problems are about are in sight with it
+            yield Static("", classes="form-error")
             yield Label("Node *")
             yield Select(nodes, prompt="pick a node", id="deploy-node")
             yield Label("Name (default: the node's)")
@@ -69,7 +71,6 @@ class RegistryDeployForm(FormScreen):
                 "TLS comes from a CA kctui makes; the clusters using the registry get that CA.",
                 classes="form-hint",
             )
-            yield Static("", classes="form-error")
 
     def on_mount(self) -> None:
         self.query_one("#deploy-node", Select).focus()
@@ -83,11 +84,10 @@ class RegistryDeployForm(FormScreen):
             self.show_problems([Problem("node", "pick the node to run it on")])
             return
         port_text = self.query_one("#deploy-port", Input).value.strip()
-        try:
-            port = int(port_text or "0")
-        except ValueError:
-            self.show_problems([Problem("port", f"{port_text!r}: give a number")])
+        if not port_text.isdigit():
+            self.show_problems([Problem("port", "give a port from 1 to 65535")])
             return
+        port = int(port_text)
         try:
             _, op = RegistryService(self.store, self.settings()).deploy_operation(
                 node,
@@ -145,7 +145,10 @@ class RegistryPushScreen(ReportsFailedWorkers, ModalScreen[str | None]):
                 classes="section-title",
             )
             yield SelectionList[str](
-                *[(f"{p.id}  ({len(p.images_list)} images)", p.id) for p in packages],
+                *[
+                    (f"{p.id}  ({len(p.images_list)} image{'s' * (len(p.images_list) != 1)})", p.id)
+                    for p in packages
+                ],
                 id="registry-push-packages",
             )
             yield ProgressBar(total=100, id="registry-push-progress")

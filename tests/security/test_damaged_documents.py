@@ -17,7 +17,8 @@ def test_a_damaged_operation_file_is_skipped_and_named(tmp_path: Path) -> None:
     data = tmp_path / "data"
     store = Store(data)
     matrix.populate(store, "")
-    service = ClusterService(store, Settings())
+    # online from a package mirror that is never asked: the plans need no pushed package
+    service = ClusterService(store, Settings(mirror_base_url="http://127.0.0.1:9"))
     spec = {"masters": [{"node": "m1"}], "workers": [{"node": "w1"}], "offline": False}
     service.create(Cluster.model_validate({"metadata": {"name": "one"}, "spec": spec}))
     garbage = data / "operations" / "op-20200101-000000-bad000" / "operation.json"

@@ -25,7 +25,7 @@ from store.store import Store
 
 data, name, worker, go = sys.argv[1:]
 store = Store(Path(data))
-service = ClusterService(store, Settings())
+service = ClusterService(store, Settings(mirror_base_url="http://127.0.0.1:9"))  # never asked
 cluster = Cluster.model_validate({
     "metadata": {"name": name},
     "spec": {"masters": [{"node": name.replace("c", "m")}], "workers": [{"node": worker}],
