@@ -18,8 +18,15 @@ from engine.errors import Problem, RefusedError
 from engine.execution.events import EventBus
 from engine.execution.runner import Runner
 from engine.registries.api import RegistryAPIError, RegistryClient
-from store.documents.cluster import Cluster, ClusterNode, ClusterPhase
-from store.documents.operation import Operation, OperationStatus
+from store.documents.cluster import (
+    Cluster,
+    ClusterNode,
+    ClusterPhase,
+    StorageSpec,
+    WorkerNode,
+)
+from store.documents.node import Node
+from store.documents.operation import Operation, OperationStatus, TaskStatus
 from store.settings import Settings
 from store.store import Store
 
@@ -28,6 +35,9 @@ PHASES = {
     "create-cluster": (ClusterPhase.INSTALLING, ClusterPhase.RUNNING, ClusterPhase.INSTALL_FAILED),
     "delete-cluster": (ClusterPhase.TERMINATING, None, ClusterPhase.TERMINATE_FAILED),
     "set-registry": (ClusterPhase.UPDATING, ClusterPhase.RUNNING, ClusterPhase.UPDATE_FAILED),
+    "add-workers": (ClusterPhase.UPDATING, ClusterPhase.RUNNING, ClusterPhase.UPDATE_FAILED),
+    "remove-workers": (ClusterPhase.UPDATING, ClusterPhase.RUNNING, ClusterPhase.UPDATE_FAILED),
+    "storage": (ClusterPhase.UPDATING, ClusterPhase.RUNNING, ClusterPhase.UPDATE_FAILED),
 }
 
 
@@ -127,17 +137,73 @@ class ClusterService:
                 self.store.clusters.delete(op.cluster)
                 ScheduleService(self.store).delete_for_cluster(op.cluster)
             else:
-                if op.type == "set-registry":  # the spec says what the nodes now have
-                    registry = str(op.params.get("registry", ""))
-                    self.store.clusters.update(
-                        op.cluster, lambda c: setattr(c.spec, "image_registry", registry)
-                    )
+                self._record(op)
                 self._phase(op.cluster, phases[1], op.id, message="")
             return
         why = op.error or op.status.value
         if op.status == OperationStatus.INTERRUPTED:
             why = f"interrupted: {why}"
         self._phase(op.cluster, phases[2], op.id, message=why)
+
+    def _record(self, op: Operation) -> None:
+        """The spec and the inventory say what a day-2 change did to the nodes, once it did."""
+        if op.type == "set-registry":
+            registry = str(op.params.get("registry", ""))
+            self.store.clusters.update(
+                op.cluster, lambda c: setattr(c.spec, "image_registry", registry)
+            )
+        elif op.type == "add-workers":
+            new = [WorkerNode.model_validate(w) for w in op.params.get("workers", [])]
+            nodes = {n.name: n for n in self.store.nodes.list()}
+
+            def grow(c: Cluster) -> None:
+                c.spec.workers += [w for w in new if w.node not in c.spec.node_names]
+                known = {n.node for n in c.status.nodes}
+                c.status.nodes += [
+                    ClusterNode(
+                        node=w.node,
+                        role="worker",
+                        ip=address(nodes[w.node]),
+                        hostname=nodes[w.node].facts.hostname,
+                    )
+                    for w in new
+                    if w.node not in known and w.node in nodes
+                ]
+
+            self.store.clusters.update(op.cluster, grow)
+        elif op.type == "storage":
+            storage = StorageSpec.model_validate(op.params["storage"])
+            step = next((s for s in op.steps if s.name == "storage"), None)
+            old = {
+                c.storage_class_name: c.key
+                for c in self.store.clusters.get(op.cluster).spec.storage.ceph
+            }
+            for i, ceph in enumerate(storage.ceph):
+                given = step.secrets.get(f"CEPH_KEY_{i}") if step else None
+                ceph.key = given or old.get(ceph.storage_class_name)
+            self.store.clusters.update(op.cluster, lambda c: setattr(c.spec, "storage", storage))
+        elif op.type == "remove-workers":
+            gone = set(op.params.get("workers", []))
+
+            def shrink(c: Cluster) -> None:
+                c.spec.workers = [w for w in c.spec.workers if w.node not in gone]
+                c.status.nodes = [n for n in c.status.nodes if n.node not in gone]
+
+            reset = next((s for s in op.steps if s.name == "reset"), None)
+            unreached = {
+                t.node for t in (reset.tasks if reset else []) if t.status != TaskStatus.SUCCEEDED
+            }
+
+            def free(n: Node) -> None:
+                n.cluster = ""
+                if n.name in unreached and reset is not None:
+                    n.pending_cleanup, n.left_cluster = reset.script, op.cluster
+
+            with self.store.db.transaction():
+                self.store.clusters.update(op.cluster, shrink)
+                for name in gone:
+                    if self.store.nodes.exists(name):
+                        self.store.nodes.update(name, free)
 
     def _phase(
         self, name: str, phase: ClusterPhase, op_id: str, message: str | None = None
@@ -184,6 +250,21 @@ class ClusterService:
         op = plan_set_registry(cluster, found)
         self.store.operations.add(op)
         return op
+
+    def describe(self, name: str, description: str) -> Cluster:
+        """The cluster's description, one line of printable text."""
+        self.store.clusters.get(name)
+        text = description.strip()
+        if len(text) > 1024 or any(not ch.isprintable() for ch in text):
+            raise RefusedError(
+                problems=[
+                    Problem(
+                        "description",
+                        "give one line of printable text, at most 1024 characters",
+                    )
+                ]
+            )
+        return self.store.clusters.update(name, lambda c: setattr(c.metadata, "description", text))
 
     def delete_operation(self, name: str, force: bool = False) -> Operation:
         cluster = self.store.clusters.get(name)

@@ -110,6 +110,14 @@ def _node_problems(
             )
         if node.cluster and node.cluster != name:
             problems.append(Problem(field, f"node {node_name} belongs to cluster {node.cluster}"))
+        elif node.pending_cleanup:
+            problems.append(
+                Problem(
+                    field,
+                    f"node {node_name} left cluster {node.left_cluster} while unreachable and is "
+                    f"not cleaned yet; once it is up: kctui node probe {node_name}",
+                )
+            )
         if node.region != spec.region:
             problems.append(
                 Problem(

@@ -106,6 +106,15 @@ class NodeService:
         except (SSHError, HostKeyError) as e:
             raise NodeError(self._redactor(node)(str(e))) from None
 
+    async def _clean(self, conn: NodeConnection) -> bool:
+        """Run the reset a forced removal could not run; whether it went through."""
+        node = conn.node
+        try:
+            code, _, _ = await conn.run(node.pending_cleanup, time_limit=600)
+        except SSHError:
+            return False
+        return code == 0
+
     async def _gather(self, conn: NodeConnection) -> tuple[Node, str]:
         node = conn.node
         sent = facts.clock()
@@ -180,6 +189,7 @@ class NodeService:
         node = self.store.nodes.get(name)
         error = ""
         gathered = node
+        cleaned = False
         try:
             conn = await self._connect(node)
         except NodeError as e:
@@ -187,6 +197,8 @@ class NodeService:
         else:
             try:
                 gathered, error = await self._gather(conn)
+                if not error and node.pending_cleanup:
+                    cleaned = await self._clean(conn)
             finally:
                 await conn.close()
 
@@ -196,6 +208,8 @@ class NodeService:
             n.last_error = self._redactor(n)(error)
             if not error:
                 n.facts = gathered.facts
+            if cleaned:
+                n.pending_cleanup, n.left_cluster = "", ""
 
         return self.store.nodes.update(name, update)
 

@@ -39,6 +39,11 @@ def register(sub: Any) -> None:
     p.add_argument("--wait", action="store_true", help="follow the operation; exit code = result")
     p.set_defaults(handler=run_create)
 
+    from kctui.cli import cluster_nodes, cluster_storage
+
+    cluster_nodes.register(verbs)
+    cluster_storage.register(verbs)
+
     p = add_command(verbs, "list", "list clusters")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_list)
@@ -61,8 +66,9 @@ def register(sub: Any) -> None:
     p.add_argument("name")
     p.set_defaults(handler=run_export)
 
-    p = add_command(verbs, "set", "change a cluster's backup point or image registry")
+    p = add_command(verbs, "set", "change a cluster's description, backup point or image registry")
     p.add_argument("name")
+    p.add_argument("--description", metavar="TEXT")
     p.add_argument("--backup-point", metavar="POINT", help="'' detaches")
     p.add_argument(
         "--registry",
@@ -71,7 +77,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--yes", action="store_true", help="confirm the registry change")
     p.add_argument("--wait", action="store_true", help="follow the registry change to its end")
-    p.set_defaults(handler=run_set, flags={"registry": "--registry"})
+    p.set_defaults(
+        handler=run_set, flags={"registry": "--registry", "description": "--description"}
+    )
 
     p = add_command(verbs, "kubectl", "run one kubectl command on a control-plane node")
     p.add_argument("name")
@@ -334,10 +342,15 @@ def run_kubectl(ctx: Context, args: argparse.Namespace) -> int:
 def run_set(ctx: Context, args: argparse.Namespace) -> int:
     from engine.backups.points import BackupPointService
 
-    if args.backup_point is None and args.registry is None:
-        raise CliError("say what to change: --backup-point POINT and/or --registry REGISTRY")
+    if args.backup_point is None and args.registry is None and args.description is None:
+        raise CliError(
+            "say what to change: --description TEXT, --backup-point POINT, --registry REGISTRY"
+        )
     if args.registry is not None and not args.yes:
         raise CliError(f"changing the registry of every node of {args.name} needs --yes")
+    if args.description is not None:
+        _service(ctx).describe(args.name, args.description)
+        print(f"{args.name}: description {'set' if args.description else 'cleared'}")
     if args.backup_point is not None:
         BackupPointService(ctx.store, ctx.settings).attach(args.name, args.backup_point)
         print(f"{args.name}: backup point {args.backup_point or 'none'}")

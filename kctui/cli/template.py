@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from kctui.cli.common import add_command
@@ -24,6 +25,11 @@ def register(sub: Any) -> None:
     p.add_argument("name")
     p.add_argument("--storage-only", action="store_true", help="a storage-plugin template")
     p.set_defaults(handler=run_save_cluster)
+    p = add_command(
+        verbs, "create", "store a template from a YAML file (as `template show` prints)"
+    )
+    p.add_argument("-f", "--file", type=Path, required=True, help="the template; - reads stdin")
+    p.set_defaults(handler=run_create)
     p = add_command(verbs, "rename", "rename a template")
     p.add_argument("name")
     p.add_argument("new_name")
@@ -73,6 +79,29 @@ def run_save_cluster(ctx: Context, args: argparse.Namespace) -> int:
         )
     ctx.store.templates.add(template)
     print(f"saved template {args.name}")
+    return 0
+
+
+def run_create(ctx: Context, args: argparse.Namespace) -> int:
+    import sys
+
+    import yaml
+
+    from engine.clusters.templates import create
+
+    try:
+        text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text()
+        raw = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as e:
+        raise CliError(
+            f"-f {args.file}: {getattr(e, 'strerror', None) or 'not a text file'}"
+        ) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise CliError(f"-f {args.file}:{where}: not valid YAML") from None
+    template = create(ctx.store, raw)
+    print(f"created {template.type} template {template.name}")
     return 0
 
 

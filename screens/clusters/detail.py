@@ -16,6 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from screens.clusters.backups import BACKUP_COLUMNS, SCHEDULE_COLUMNS, BackupTabs
+from screens.clusters.plugins import PLUGIN_ACTIONS, PluginActions
+from screens.clusters.workers import NODE_ACTIONS, WorkerActions
 from screens.dialogs import ConfirmScreen
 from screens.footer import KeyFooter
 from screens.operations import confirm_cancel, start_operation
@@ -24,6 +26,7 @@ from store.documents.node import NodeStatus
 from store.documents.operation import OperationStatus
 
 if TYPE_CHECKING:
+    from engine.clusters.inspect import NodeState
     from store.documents.backup import Backup, CronBackup
     from store.documents.cluster import Cluster, MasterNode, WorkerNode
     from store.documents.operation import Operation
@@ -42,6 +45,7 @@ PHASE_STYLE = {
 
 
 RESUMABLE = (OperationStatus.FAILED, OperationStatus.CANCELLED, OperationStatus.INTERRUPTED)
+NODES_EVERY = 10.0  # seconds between kubectl's answers on the Nodes tab
 
 
 def phase_text(phase: str) -> Text:
@@ -93,7 +97,7 @@ class Snapshot:
     operations: list[Operation]
 
 
-class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
+class ClusterDetailScreen(PluginActions, WorkerActions, BackupTabs, inherit_bindings=False):
     # In the footer's order, which drops the last ones first on a narrow terminal.
     BINDINGS = [
         Binding("tab", "app.focus_next", "Next field", show=False),
@@ -104,6 +108,8 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
             "r", "retry", "Retry", id="cluster.retry", tooltip="Resume the latest failed operation"
         ),
         *BackupTabs.BINDINGS,
+        *WorkerActions.BINDINGS,
+        *PluginActions.BINDINGS,
         Binding("c", "kubectl", "kubectl", id="cluster.kubectl", tooltip="A kubectl shell"),
         Binding(
             "g",
@@ -132,6 +138,7 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
         self.store = store
         self.settings = settings
         self.cluster_name = name
+        self.node_states: dict[str, NodeState] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -140,7 +147,10 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
                 yield Static("", id="overview-text")
             with TabPane("Nodes", id="nodes"):
                 table: DataTable[Any] = DataTable(cursor_type="row", id="cluster-nodes")
-                table.add_columns("Node", "Role", "IP", "Hostname", "Taints", "Labels")
+                table.add_columns(
+                    "Node", "Role", "Status", "Kubelet", "CPU", "Memory", "IP", "Hostname",
+                    "Taints", "Labels",
+                )  # fmt: skip
                 yield table
             with TabPane("Plugins", id="plugins"):
                 plugins: DataTable[Any] = DataTable(cursor_type="row", id="cluster-plugins")
@@ -163,6 +173,37 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
     def on_mount(self) -> None:
         self.reload()
         self.set_interval(1.0, self._live)
+        self.set_interval(NODES_EVERY, self._nodes_live)
+        self.call_after_refresh(self._nodes_live)
+
+    def _nodes_live(self) -> None:
+        """What the cluster says of its nodes, asked with kubectl while the Nodes tab shows."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        if self.is_active and tabs.active == "nodes":
+            self.run_worker(self._read_nodes(), exclusive=True, group="cluster-nodes-live")
+
+    async def _read_nodes(self) -> None:
+        from engine.clusters.inspect import node_states
+        from engine.errors import RefusedError
+
+        cluster = self.store.clusters.find(self.cluster_name)
+        if cluster is None or not cluster.status.kubeconfig:
+            return
+        try:
+            self.node_states = await node_states(self.store, self.settings(), cluster)
+        except RefusedError:
+            self.node_states = {}
+        self.reload()
+
+    def _kube_state(self, node: str) -> tuple[str, str, str, str]:
+        state = self.node_states.get(node)
+        if state is None:
+            return ("?", "", "", "")
+        return (state.status, state.kubelet, state.cpu, state.memory)
+
+    def on_tabbed_content_tab_activated(self) -> None:
+        self.refresh_bindings()
+        self._nodes_live()
 
     def _live(self) -> None:
         """Read the cluster in a thread once a second while this screen is shown."""
@@ -230,6 +271,7 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
                     (
                         n.node,
                         n.role,
+                        *self._kube_state(n.node),
                         n.ip,
                         n.hostname,
                         taints.get(n.node, ""),
@@ -283,6 +325,15 @@ class ClusterDetailScreen(BackupTabs, inherit_bindings=False):
     def _latest(self) -> Any:
         ops = self.store.operations.list(lambda o: o.cluster == self.cluster_name)
         return ops[-1] if ops else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        for tab, actions in (("nodes", NODE_ACTIONS), ("plugins", PLUGIN_ACTIONS)):
+            if action in actions:
+                return (
+                    self.store.clusters.exists(self.cluster_name)
+                    and self.query_one("#tabs", TabbedContent).active == tab
+                )
+        return super().check_action(action, parameters)
 
     def action_logs(self) -> None:
         from screens.oplog.screen import OperationLogScreen

@@ -25,15 +25,25 @@ class _Deletable(ListSection):
     def selected(self) -> str | None:
         return selected_key(self.table)
 
+    NOUN = "item"  # the list's thing, in the singular
+
     def delete_item(self, key: str) -> str:
         """Delete `key`; return an error to show, or ""."""
         raise NotImplementedError
+
+    def refuse_delete(self, key: str) -> str:
+        """Why `key` cannot be deleted, said before asking; "" when it can."""
+        return ""
 
     def action_delete(self) -> None:
         from screens.dialogs import ConfirmScreen
 
         key = self.selected()
         if key is None:
+            return
+        refused = self.refuse_delete(key)
+        if refused:
+            self.notify(refused, severity="warning", title=self.spec.title)
             return
 
         def answer(yes: bool | None) -> None:
@@ -44,12 +54,13 @@ class _Deletable(ListSection):
                 self.reload()
 
         self.app.push_screen(
-            ConfirmScreen(f"Delete {self.spec.title.lower().rstrip('s')} {key}?", yes="Delete"),
+            ConfirmScreen(f"Delete {self.NOUN} {key}?", yes="Delete"),
             answer,
         )
 
 
 class TemplatesSection(_Deletable):
+    NOUN = "template"
     BINDINGS = [Binding("r", "rename", "Rename", id="templates.rename")]
 
     def __init__(self, spec: SectionSpec, store: Store, settings: Callable[[], Settings]) -> None:
@@ -57,14 +68,16 @@ class TemplatesSection(_Deletable):
         self.settings = settings
 
     def add(self) -> None:
-        from screens.wizard.screen import WizardScreen
+        from screens.wizard.template_editor import TemplateEditorScreen
 
         self.notify(
-            "Build the configuration, then save it with ctrl+t on the confirm step.",
+            "Set the configuration, CNI and storage, then save it with ctrl+s on the last step.",
             title="Templates",
             timeout=6,
         )
-        self.app.push_screen(WizardScreen(self.store, self.settings), lambda _: self.reload())
+        self.app.push_screen(
+            TemplateEditorScreen(self.store, self.settings), lambda _: self.reload()
+        )
 
     def open(self, key: str) -> None:
         import yaml
@@ -101,10 +114,29 @@ class TemplatesSection(_Deletable):
 
 
 class RegistriesSection(_Deletable):
+    NOUN = "registry"
     BINDINGS = [
-        Binding("p", "push", "Push images", id="registries.push"),
-        Binding("i", "images", "Images", id="registries.images"),
-        Binding("u", "undeploy", "Undeploy", id="registries.undeploy"),
+        Binding(
+            "p",
+            "push",
+            "Push images",
+            id="registries.push",
+            tooltip="Push packages' images into the selected registry",
+        ),
+        Binding(
+            "i",
+            "images",
+            "List images",
+            id="registries.images",
+            tooltip="The images the selected registry holds",
+        ),
+        Binding(
+            "u",
+            "undeploy",
+            "Undeploy",
+            id="registries.undeploy",
+            tooltip="Stop and remove the registry kctui deployed on a node",
+        ),
     ]
 
     def __init__(self, spec: SectionSpec, store: Store, settings: Callable[[], Settings]) -> None:
@@ -192,7 +224,8 @@ class RegistriesSection(_Deletable):
             try:
                 op = RegistryService(self.store, self.settings()).undeploy_operation(registry.node)
             except RefusedError as e:
-                self.notify(str(e), severity="error", title="Registries")
+                said = "; ".join(p.message for p in e.problems) or str(e)
+                self.notify(said, severity="error", title="Registries")
                 return
             self._follow(op.id)
 
@@ -219,6 +252,12 @@ class RegistriesSection(_Deletable):
         )
         self.app.push_screen(TextScreen(f"Registry {key}", yaml.safe_dump(data, sort_keys=False)))
 
+    def refuse_delete(self, key: str) -> str:
+        registry = self.store.registries.find(key)
+        if registry is not None and registry.node:
+            return f"{key} runs on node {registry.node}: u undeploys it (and removes it here)"
+        return ""
+
     def delete_item(self, key: str) -> str:
         from engine.errors import RefusedError
         from engine.registries import records as registries
@@ -231,6 +270,8 @@ class RegistriesSection(_Deletable):
 
 
 class ResourcesSection(_Deletable):
+    NOUN = "package"
+
     def add(self) -> None:
         def done(package: str | None) -> None:
             self.reload()

@@ -18,7 +18,7 @@ from screens.wizard.base import WizardStep, error_id, field
 
 if TYPE_CHECKING:
     from engine.errors import Problem
-    from store.documents.cluster import Cluster
+    from store.documents.cluster import Cluster, StorageSpec
 
 # (key, label, default, secret)
 NFS_FIELDS = (
@@ -38,6 +38,31 @@ CEPH_FIELDS = (
     ("key", "Key *", "", True),
     ("storageClassName", "Storage class name", "ceph-rbd", False),
 )
+
+
+def nfs_entry(values: dict[str, str]) -> dict[str, object]:
+    """An NFS entry of the storage spec from the NFS form's values."""
+    return {
+        "serverAddr": values["serverAddr"],
+        "sharedPath": values["sharedPath"],
+        "storageClassName": values["storageClassName"] or "nfs-sc",
+        "reclaimPolicy": values["reclaimPolicy"] or "Delete",
+        "archiveOnDelete": values["archiveOnDelete"].lower() in ("yes", "true", "y"),
+        "mountOptions": grammar.split_list(values["mountOptions"]),
+        "replicas": int(values["replicas"]) if values["replicas"].isdigit() else 1,
+    }
+
+
+def ceph_entry(values: dict[str, str]) -> dict[str, object]:
+    """A Ceph RBD entry of the storage spec from the Ceph form's values."""
+    return {
+        "monitors": grammar.split_list(values["monitors"]),
+        "clusterID": values["clusterID"],
+        "pool": values["pool"] or "rbd",
+        "user": values["user"] or "admin",
+        "key": values["key"],
+        "storageClassName": values["storageClassName"] or "ceph-rbd",
+    }
 
 
 class EntryForm(ModalScreen[dict[str, str] | None]):
@@ -91,6 +116,13 @@ class StorageStep(WizardStep):
         yield Static(
             "n adds an NFS entry, c a Ceph RBD entry, x removes the selected one.", classes="hint"
         )
+        templates = [(t.name, t.name) for t in self.store.templates.list() if t.type == "storage"]
+        if templates:
+            yield from field(
+                "Fill from a storage template",
+                "storage-template",
+                widget=Select(templates, prompt="none", id="in-storage-template"),
+            )
         table: DataTable[str] = DataTable(cursor_type="row", id="storage-entries")
         table.add_columns("Type", "Storage class", "Target")
         yield table
@@ -123,18 +155,7 @@ class StorageStep(WizardStep):
     def action_add_nfs(self) -> None:
         def done(values: dict[str, str] | None) -> None:
             if values:
-                self.nfs.append(
-                    {
-                        "serverAddr": values["serverAddr"],
-                        "sharedPath": values["sharedPath"],
-                        "storageClassName": values["storageClassName"] or "nfs-sc",
-                        "reclaimPolicy": values["reclaimPolicy"] or "Delete",
-                        "archiveOnDelete": values["archiveOnDelete"].lower()
-                        in ("yes", "true", "y"),
-                        "mountOptions": grammar.split_list(values["mountOptions"]),
-                        "replicas": int(values["replicas"]) if values["replicas"].isdigit() else 1,
-                    }
-                )
+                self.nfs.append(nfs_entry(values))
                 self._render_entries()
 
         self.app.push_screen(EntryForm("NFS entry", NFS_FIELDS), done)
@@ -142,16 +163,7 @@ class StorageStep(WizardStep):
     def action_add_ceph(self) -> None:
         def done(values: dict[str, str] | None) -> None:
             if values:
-                self.ceph.append(
-                    {
-                        "monitors": grammar.split_list(values["monitors"]),
-                        "clusterID": values["clusterID"],
-                        "pool": values["pool"] or "rbd",
-                        "user": values["user"] or "admin",
-                        "key": values["key"],
-                        "storageClassName": values["storageClassName"] or "ceph-rbd",
-                    }
-                )
+                self.ceph.append(ceph_entry(values))
                 self._render_entries()
 
         self.app.push_screen(EntryForm("Ceph RBD entry", CEPH_FIELDS), done)
@@ -168,8 +180,19 @@ class StorageStep(WizardStep):
     def _default(self) -> None:
         pass
 
+    @on(Select.Changed, "#in-storage-template")
+    def _from_template(self, event: Select.Changed) -> None:
+        if not isinstance(event.value, str):
+            return
+        template = self.store.templates.find(event.value)
+        if template is not None and template.storage is not None:
+            self._fill(template.storage)
+            self.notify(f"Storage entries of template {event.value}", timeout=3)
+
     def load(self, cluster: Cluster) -> None:
-        storage = cluster.spec.storage
+        self._fill(cluster.spec.storage)
+
+    def _fill(self, storage: StorageSpec) -> None:
         self.nfs = [n.model_dump(by_alias=True) for n in storage.nfs]
         self.ceph = [
             dict(c.model_dump(by_alias=True), key=c.key.reveal() if c.key else "")

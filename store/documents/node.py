@@ -70,6 +70,10 @@ class Node(Document):
     host_key_fingerprint: str = ""  # SHA256:..., pinned at add
     facts: NodeFacts = Field(default_factory=NodeFacts)
     cluster: str = ""  # the cluster this node belongs to; empty when free
+    # Removed from `left_cluster` by force while unreachable: the reset script to run on it the
+    # next time a probe reaches it; until then no cluster takes it.
+    pending_cleanup: str = ""
+    left_cluster: str = ""
 
     @property
     def free(self) -> bool:

@@ -16,6 +16,7 @@ from store.store import Store
 
 MASTERS = ["m1", "m2", "m3"]
 WORKERS = ["w1", "w2"]
+SPARE = "w3"  # free, for the day-2 plans
 REGISTRY = "harbor"
 
 
@@ -30,7 +31,7 @@ def _node(name: str, ip: str) -> Node:
 
 
 def populate(store: Store, ca_pem: str) -> None:
-    for i, name in enumerate(MASTERS + WORKERS, start=1):
+    for i, name in enumerate([*MASTERS, *WORKERS, SPARE], start=1):
         store.nodes.add(_node(name, f"10.20.0.{i}"))
     packages = {("nfs-provisioner", "csi", catalog.nfs_provisioner_version())}
     packages.add(("ceph-csi", "csi", CEPH_CSI_VERSION))

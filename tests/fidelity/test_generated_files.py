@@ -14,10 +14,15 @@ import pytest
 import yaml
 
 from engine.catalog import catalog
+from engine.catalog.online import Online
 from engine.catalog.recipes import release_set
 from engine.clusters.plan import kubeadm as kubeadm_plan
+from engine.clusters.plan.storage import plan_apply_storage
+from engine.clusters.plan.workers import plan_add_workers
 from engine.clusters.service import ClusterService
 from engine.execution.plan import write_out
+from store.documents.cluster import CephStorage, NFSStorage, WorkerNode
+from store.secrets import Secret
 from store.settings import Settings
 from store.store import Store
 from tests.fidelity import matrix, validators
@@ -60,10 +65,28 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, Pa
     }
     service = ClusterService(store, Settings(pins=pins))
     out = []
+    online = Online(pins=pins)
     for name, cluster in matrix.specs():
         op = service.plan(cluster)
         write_out(op, root / name)
-        out.append((name, cluster.spec.kubernetes_version, root / name))
+        version = cluster.spec.kubernetes_version
+        out.append((name, version, root / name))
+        # the day-2 plans of the same cluster: a worker joined, storage added
+        checked = service.check(cluster)
+        joined = [WorkerNode(node=matrix.SPARE, labels={"tier": "db"})]
+        storage = checked.spec.storage.model_copy(deep=True)
+        storage.nfs.append(NFSStorage(server_addr="10.20.0.50", shared_path="/exports/extra",
+                                      storage_class_name="nfs-extra"))  # fmt: skip
+        if not storage.ceph:
+            storage.ceph.append(CephStorage(monitors=["10.20.0.60:6789"], key=Secret("k"),
+                                            storage_class_name="ceph-extra"))  # fmt: skip
+        storage.default_storage_class = "nfs-extra"
+        for label, day2 in (
+            ("add-workers", plan_add_workers(checked, joined, store, online)),
+            ("storage", plan_apply_storage(checked, storage, "add", store, online)),
+        ):
+            write_out(day2, root / f"{name}-{label}")
+            out.append((f"{name}-{label}", version, root / f"{name}-{label}"))
     store.close()
     return out
 

@@ -470,7 +470,24 @@ def check_b(lab: Lab, data: Path, tmp_path: Path, reg: LabRegistry, images: list
         == 0
     )
     check_three_member_restore(lab, data, h[:3])
+    check_worker_rejoins_through_the_vip(lab, data, h[4])
     assert kctui(data, "cluster", "delete", "beta", "--yes").returncode == 0
+
+
+def check_worker_rejoins_through_the_vip(lab: Lab, data: Path, worker: str) -> None:
+    """A worker taken out of a 3-master cluster and added again joins through the balancer on
+    the worker VIP, as the create's workers do."""
+    removed = kctui(data, "cluster", "remove-node", "beta", worker, "--yes", "--wait")
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert out(lab, worker, "ls -A /etc/kubernetes 2>/dev/null || true").strip() == ""
+    added = kctui(data, "cluster", "add-node", "beta", worker, "--yes", "--wait")
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "169.254.169.100 apiserver.cluster.local" in out(lab, worker, "cat /etc/hosts")
+    assert "bind 169.254.169.100:6443" in out(
+        lab, worker, "cat /etc/kubernetes/kctui-lb/haproxy.cfg"
+    )
+    node = nodes_json(lab, lab.hosts[0].name)[worker]
+    assert any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"]["conditions"])
 
 
 def check_three_member_restore(lab: Lab, data: Path, masters: list[str]) -> None:

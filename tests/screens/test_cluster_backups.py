@@ -43,9 +43,11 @@ def cells(table: DataTable) -> list[list[str]]:  # type: ignore[type-arg]
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-async def on_tab(app: Any, pilot: Any, store: Store, tab: str) -> ClusterDetailScreen:
-    """Cluster c1's screen on `tab`, its table focused."""
-    app.push_screen(ClusterDetailScreen(store, lambda: Settings(), "c1"))
+async def on_tab(
+    app: Any, pilot: Any, store: Store, tab: str, cluster: str = "c1"
+) -> ClusterDetailScreen:
+    """The cluster's screen on `tab`, its table focused."""
+    app.push_screen(ClusterDetailScreen(store, lambda: Settings(), cluster))
     await pilot.pause()
     screen: ClusterDetailScreen = app.screen
     screen.query_one("#tabs", TabbedContent).active = tab

@@ -122,11 +122,13 @@ async def test_add_is_offered_where_it_applies(app: KctuiApp) -> None:
         await pilot.press("escape", "n")  # leave without keeping a draft
         await pilot.pause()
         assert isinstance(app.screen, MainScreen) and not app.store.drafts.list()
-        await pilot.press("3", "a")  # a template comes from the wizard's confirm step
+        await pilot.press("3", "a")  # a template comes from the template editor
         await pilot.pause()
-        assert isinstance(app.screen, WizardScreen)
-        assert "ctrl+t on the confirm step" in str(list(app._notifications)[-1].message)
-        await pilot.press("escape", "n")
+        from screens.wizard.template_editor import TemplateEditorScreen
+
+        assert isinstance(app.screen, TemplateEditorScreen)
+        assert "ctrl+s on the last step" in str(list(app._notifications)[-1].message)
+        await pilot.press("escape", "y")  # leave it
         await pilot.pause()
         await pilot.press("7")
         assert screen.check_action("add", ()) is False

@@ -50,6 +50,7 @@ KINDS = {
     "Service": ("services", True),
     "ServiceAccount": ("serviceaccounts", True),
     "Pod": ("pods", True),
+    "PersistentVolumeClaim": ("persistentvolumeclaims", True),
 }
 ALIASES = {
     "ns": "Namespace",
@@ -90,6 +91,12 @@ ALIASES = {
     "crds": "CustomResourceDefinition",
     "clusterrole": "ClusterRole",
     "clusterrolebinding": "ClusterRoleBinding",
+    "pvc": "PersistentVolumeClaim",
+    "persistentvolumeclaim": "PersistentVolumeClaim",
+    "persistentvolumeclaims": "PersistentVolumeClaim",
+    "pv": "PersistentVolume",
+    "persistentvolume": "PersistentVolume",
+    "persistentvolumes": "PersistentVolume",
 }
 
 

@@ -557,11 +557,66 @@ def cmd_uncordon(client: kube.Client, a: Args) -> int:
     return _schedulable(client, a, False, "uncordoned")
 
 
+# The refusals of k8s.io/kubectl/pkg/drain/filters.go, in its order.
+DAEMONSET_FATAL = "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
+LOCAL_STORAGE_FATAL = (
+    "cannot delete Pods with local storage (use --delete-emptydir-data to override)"
+)
+UNMANAGED_FATAL = "cannot delete Pods that declare no controller (use --force to override)"
+
+
+def _drain_refusal(pod: dict[str, Any], a: Args) -> str:
+    """Why drain may not evict the pod ("" when it may), as kubectl's filters decide."""
+    meta = pod.get("metadata", {})
+    if "kubernetes.io/config.mirror" in (meta.get("annotations") or {}):
+        return "skip"  # a static pod's mirror: the kubelet owns it
+    owners = meta.get("ownerReferences") or []
+    if any(o.get("kind") == "DaemonSet" for o in owners):
+        return "skip" if a.flags.get("--ignore-daemonsets") else DAEMONSET_FATAL
+    if not owners and not a.flags.get("--force"):
+        return UNMANAGED_FATAL
+    volumes = pod.get("spec", {}).get("volumes") or []
+    if any("emptyDir" in v for v in volumes) and not a.flags.get("--delete-emptydir-data"):
+        return LOCAL_STORAGE_FATAL
+    return ""
+
+
 def cmd_drain(client: kube.Client, a: Args) -> int:
     _schedulable(client, a, True, "cordoned")
+    failed = False
     for n in a.words:
+        on_node = [
+            (key, pod)
+            for key, pod in client.list("/registry/pods/")
+            if pod.get("spec", {}).get("nodeName") == n
+        ]
+        refusals: dict[str, list[str]] = {}
+        evict = []
+        for key, pod in on_node:
+            why = _drain_refusal(pod, a)
+            meta = pod["metadata"]
+            if why == "":
+                evict.append((key, f"{meta.get('namespace', 'default')}/{meta['name']}"))
+            elif why != "skip":
+                refusals.setdefault(why, []).append(
+                    f"{meta.get('namespace', 'default')}/{meta['name']}"
+                )
+        if refusals:
+            said = ", ".join(f"{why}: {', '.join(pods)}" for why, pods in refusals.items())
+            if len(refusals) > 1:
+                said = f"[{said}]"
+            print(
+                f'error: unable to drain node "{n}" due to error: {said}, continuing command...',
+                file=sys.stderr,
+            )
+            print(f"There are pending nodes to be drained:\n {n}", file=sys.stderr)
+            failed = True
+            continue
+        for key, name in evict:
+            client.delete(key)
+            print(f"pod/{name.split('/', 1)[1]} evicted")
         print(f"node/{n} drained")
-    return 0
+    return 1 if failed else 0
 
 
 def cmd_wait(client: kube.Client, a: Args) -> int:

@@ -203,6 +203,19 @@ def _pull(refs: list[str]) -> str | None:
     return None
 
 
+def _capacity() -> dict[str, str]:
+    """What the kubelet reports of the machine: its CPUs, its memory in Ki, 110 pods."""
+    memory = "0"
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    memory = line.split()[1]
+    except OSError:
+        pass
+    return {"cpu": str(os.cpu_count() or 1), "memory": f"{memory}Ki", "pods": "110"}
+
+
 def _workload_pods(client: kube.Client, node: str, written: dict[str, str | None]) -> None:
     """Every DaemonSet's and Deployment's pod, as if placed on this node (the lab has no
     scheduler: each node must be able to run each), recorded with its image pulls' outcome."""
@@ -271,6 +284,8 @@ def _heartbeat(kubeconfig: str) -> None:
             }
         ]
         st.setdefault("nodeInfo", {})["kubeletVersion"] = kube.K8S_VERSION
+        st["capacity"] = _capacity()
+        st["allocatable"] = dict(st["capacity"])
         client.put(key, obj)
         try:
             _workload_pods(client, node, _written_pods)

@@ -9,7 +9,7 @@ import yaml
 
 from engine.clusters.plan import addons, kubeadm
 from engine.clusters.plan.context import CONFIG_DIR, CreateContext
-from store.documents.cluster import Cluster
+from store.documents.cluster import Cluster, WorkerNode
 from store.documents.operation import FileSpec, Step
 
 
@@ -133,14 +133,22 @@ def taints_and_labels(cluster: Cluster) -> str:
             )
         for k, v in master.labels.items():
             lines.append(f"kubectl label nodes {q(master.node)} {q(f'{k}={v}')} --overwrite")
-    for worker in spec.workers:
+    lines += worker_lines(spec.workers)
+    return "\n".join([*lines, "echo 'taints and labels set'"]) + "\n"
+
+
+def worker_lines(workers: list[WorkerNode]) -> list[str]:
+    """The kubectl lines that give workers their taints and labels."""
+    q = shlex.quote
+    lines = []
+    for worker in workers:
         for t in worker.taints:
             lines.append(
                 f"kubectl taint nodes {q(worker.node)} {q(_taint_arg(t.key, t.value, t.effect))} --overwrite"
             )
         for k, v in worker.labels.items():
             lines.append(f"kubectl label nodes {q(worker.node)} {q(f'{k}={v}')} --overwrite")
-    return "\n".join([*lines, "echo 'taints and labels set'"]) + "\n"
+    return lines
 
 
 def _taint_arg(key: str, value: str, effect: str) -> str:

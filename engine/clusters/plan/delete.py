@@ -6,15 +6,36 @@ import shlex
 
 from engine.clusters.plan.context import CONFIG_DIR, LB_CONFIG
 from engine.clusters.plan.kubeadm import CONTROL_PLANE_HOST
-from store.documents.cluster import Cluster
+from store.documents.cluster import Cluster, ClusterSpec
 from store.documents.operation import Operation, Step
 
 BINARIES = ("kubeadm", "kubelet", "kubectl", "containerd", "ctr", "crictl", "dockerd", "docker")
 
 
 def plan_delete(cluster: Cluster) -> Operation:
-    spec = cluster.spec
-    nodes = spec.node_names
+    nodes = cluster.spec.node_names
+    steps = [
+        Step(
+            name="reset",
+            title="kubeadm reset and clean up",
+            nodes=nodes,
+            timeout=600,
+            script=reset_script(cluster.spec),
+        ),
+        Step(
+            name="forget",
+            title="free the nodes",
+            action="local",
+            call="free-nodes",
+            args={"cluster": cluster.name},
+        ),
+    ]
+    return Operation(type="delete-cluster", cluster=cluster.name, steps=steps, retry_mode="restart")
+
+
+def reset_script(spec: ClusterSpec) -> str:
+    """A node back to how kctui found it: kubeadm reset, its services stopped, every
+    directory and file kctui wrote removed."""
     q = shlex.quote
     # Directories are emptied, not removed: on many hosts (and in the lab) they are mount points.
     wipe = [
@@ -41,7 +62,7 @@ def plan_delete(cluster: Cluster) -> Operation:
         "/etc/security/limits.d/90-kctui.conf",
         *[f"/usr/local/bin/{b}" for b in BINARIES],
     ]
-    script = (
+    return (
         'wipe() { if [ -d "$1" ]; then find "$1" -mindepth 1 -delete; rmdir "$1" 2>/dev/null || true; fi; }\n'
         "if command -v kubeadm >/dev/null; then kubeadm reset -f || true; fi\n"
         "for unit in kubelet containerd docker; do systemctl disable --now $unit 2>/dev/null || true; done\n"
@@ -51,20 +72,3 @@ def plan_delete(cluster: Cluster) -> Operation:
         + f"sed -i '/ {CONTROL_PLANE_HOST}$/d' /etc/hosts\n"
         'echo "$(hostname) reset"\n'
     )
-    steps = [
-        Step(
-            name="reset",
-            title="kubeadm reset and clean up",
-            nodes=nodes,
-            timeout=600,
-            script=script,
-        ),
-        Step(
-            name="forget",
-            title="free the nodes",
-            action="local",
-            call="free-nodes",
-            args={"cluster": cluster.name},
-        ),
-    ]
-    return Operation(type="delete-cluster", cluster=cluster.name, steps=steps, retry_mode="restart")
