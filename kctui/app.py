@@ -72,6 +72,23 @@ class KctuiApp(ReportsFailedWorkers, App[None]):
         self.run_worker(
             scheduler.run_forever(asyncio.Event()), group="scheduler", exit_on_error=False
         )
+        from engine.clusters import certs
+
+        def warn(cluster: str, left: int) -> None:
+            said = "have expired" if left < 0 else f"expire in {left} days"
+            self.notify(
+                f"{cluster}: control-plane certificates {said}; renew them from its screen "
+                "(Certificates tab) or: kctui cluster certs renew",
+                title="Certificates",
+                severity="error" if left < 0 else "warning",
+                timeout=15,
+            )
+
+        self.run_worker(
+            certs.watch(self.store, self.settings, asyncio.Event(), warn),
+            group="certs",
+            exit_on_error=False,
+        )
 
     def recover_interrupted(self) -> None:
         """Operations left `running` by a kctui that died become `interrupted`, resumable."""

@@ -38,6 +38,12 @@ PHASES = {
     "add-workers": (ClusterPhase.UPDATING, ClusterPhase.RUNNING, ClusterPhase.UPDATE_FAILED),
     "remove-workers": (ClusterPhase.UPDATING, ClusterPhase.RUNNING, ClusterPhase.UPDATE_FAILED),
     "storage": (ClusterPhase.UPDATING, ClusterPhase.RUNNING, ClusterPhase.UPDATE_FAILED),
+    "renew-certs": (ClusterPhase.UPDATING, ClusterPhase.RUNNING, ClusterPhase.UPDATE_FAILED),
+    "upgrade-cluster": (
+        ClusterPhase.UPGRADING,
+        ClusterPhase.RUNNING,
+        ClusterPhase.UPGRADE_FAILED,
+    ),
 }
 
 
@@ -171,6 +177,17 @@ class ClusterService:
                 ]
 
             self.store.clusters.update(op.cluster, grow)
+        elif op.type == "renew-certs":  # read again at the next look
+
+            def forget(c: Cluster) -> None:
+                c.status.certs_expire = c.status.certs_checked_at = None
+
+            self.store.clusters.update(op.cluster, forget)
+        elif op.type == "upgrade-cluster":
+            target = str(op.params["to"])
+            self.store.clusters.update(
+                op.cluster, lambda c: setattr(c.spec, "kubernetes_version", target)
+            )
         elif op.type == "storage":
             storage = StorageSpec.model_validate(op.params["storage"])
             step = next((s for s in op.steps if s.name == "storage"), None)

@@ -39,10 +39,12 @@ def register(sub: Any) -> None:
     p.add_argument("--wait", action="store_true", help="follow the operation; exit code = result")
     p.set_defaults(handler=run_create)
 
-    from kctui.cli import cluster_nodes, cluster_storage
+    from kctui.cli import cluster_certs, cluster_nodes, cluster_storage, cluster_upgrade
 
+    cluster_certs.register(verbs)
     cluster_nodes.register(verbs)
     cluster_storage.register(verbs)
+    cluster_upgrade.register(verbs)
 
     p = add_command(verbs, "list", "list clusters")
     p.add_argument("--json", action="store_true")

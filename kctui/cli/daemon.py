@@ -38,7 +38,22 @@ def run_daemon(ctx: Context, args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         recover(ctx.store)
-        await Scheduler(ctx.store, settings).run_forever(stop)
+        from engine.clusters import certs
+
+        def warn(cluster: str, left: int) -> None:
+            said = "have expired" if left < 0 else f"expire in {left} days"
+            logging.getLogger("kctui.certs").warning(
+                "cluster %s: control-plane certificates %s; renew them: "
+                "kctui cluster certs renew %s --yes",
+                cluster,
+                said,
+                cluster,
+            )
+
+        await asyncio.gather(
+            Scheduler(ctx.store, settings).run_forever(stop),
+            certs.watch(ctx.store, settings, stop, warn),
+        )
 
     asyncio.run(main())
     return 0

@@ -40,10 +40,14 @@ def register(sub: Any) -> None:
     p.add_argument("command", nargs=argparse.REMAINDER, help="command and arguments")
     p.set_defaults(handler=run_ssh)
 
-    p = add_command(verbs, "fault", "inject a fault: down, up, fail-next CMD, slow SECONDS, rekey")
+    p = add_command(
+        verbs,
+        "fault",
+        "inject a fault: down, up, fail-next CMD, slow SECONDS, rekey, cert-expire DAYS",
+    )
     p.add_argument("--name", default="lab")
     p.add_argument("host")
-    p.add_argument("kind", choices=["down", "up", "fail-next", "slow", "rekey"])
+    p.add_argument("kind", choices=["down", "up", "fail-next", "slow", "rekey", "cert-expire"])
     p.add_argument("arg", nargs="?", default="")
     p.set_defaults(handler=run_fault)
 

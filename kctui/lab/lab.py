@@ -260,4 +260,16 @@ def fault(lab: Lab, host_name: str, kind: str, arg: str = "") -> str:
                 raise LabError(f"{h.name}: sshd did not take the new host key")
             time.sleep(0.05)
         return f"{h.name} has a new host key {h.host_key_fingerprint}"
-    raise LabError(f"unknown fault {kind!r}: use down, up, fail-next CMD, slow SECONDS or rekey")
+    if kind == "cert-expire":
+        from kctui.lab import certs
+
+        if not arg.isdigit():
+            raise LabError("cert-expire needs a number of days, e.g. 10")
+        changed = certs.expire(host_path(h, "/etc/kubernetes/pki"), int(arg))
+        if not changed:
+            raise LabError(f"{h.name} has no control-plane certificates")
+        return f"{len(changed)} certificates of {h.name} expire in {arg} days"
+    raise LabError(
+        f"unknown fault {kind!r}: use down, up, fail-next CMD, slow SECONDS, rekey or "
+        "cert-expire DAYS"
+    )

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Header, Input, Static, TabbedContent, Tab
 
 from screens.clusters.backups import BACKUP_COLUMNS, SCHEDULE_COLUMNS, BackupTabs
 from screens.clusters.plugins import PLUGIN_ACTIONS, PluginActions
+from screens.clusters.upgrade import UpgradeAction
 from screens.clusters.workers import NODE_ACTIONS, WorkerActions
 from screens.dialogs import ConfirmScreen
 from screens.footer import KeyFooter
@@ -97,7 +98,9 @@ class Snapshot:
     operations: list[Operation]
 
 
-class ClusterDetailScreen(PluginActions, WorkerActions, BackupTabs, inherit_bindings=False):
+class ClusterDetailScreen(
+    UpgradeAction, PluginActions, WorkerActions, BackupTabs, inherit_bindings=False
+):
     # In the footer's order, which drops the last ones first on a narrow terminal.
     BINDINGS = [
         Binding("tab", "app.focus_next", "Next field", show=False),
@@ -110,6 +113,7 @@ class ClusterDetailScreen(PluginActions, WorkerActions, BackupTabs, inherit_bind
         *BackupTabs.BINDINGS,
         *WorkerActions.BINDINGS,
         *PluginActions.BINDINGS,
+        *UpgradeAction.BINDINGS,
         Binding("c", "kubectl", "kubectl", id="cluster.kubectl", tooltip="A kubectl shell"),
         Binding(
             "g",
@@ -156,6 +160,10 @@ class ClusterDetailScreen(PluginActions, WorkerActions, BackupTabs, inherit_bind
                 plugins: DataTable[Any] = DataTable(cursor_type="row", id="cluster-plugins")
                 plugins.add_columns("Type", "Storage class", "Target", "Default")
                 yield plugins
+            with TabPane("Certificates", id="certs"):
+                certs: DataTable[Any] = DataTable(cursor_type="row", id="cluster-certs")
+                certs.add_columns("Node", "Certificate", "CA", "Expires", "Days left")
+                yield certs
             with TabPane("Backups", id="backups"):
                 backups: DataTable[Any] = DataTable(cursor_type="row", id="cluster-backups")
                 backups.add_columns(*BACKUP_COLUMNS)
@@ -204,6 +212,37 @@ class ClusterDetailScreen(PluginActions, WorkerActions, BackupTabs, inherit_bind
     def on_tabbed_content_tab_activated(self) -> None:
         self.refresh_bindings()
         self._nodes_live()
+        if self.query_one("#tabs", TabbedContent).active == "certs":
+            self.run_worker(self._read_certs(), exclusive=True, group="cluster-certs")
+
+    async def _read_certs(self) -> None:
+        """Each control-plane node's certificates, asked with kubeadm: under 30 days left in
+        the warning colour, expired in the error colour."""
+        from rich.text import Text
+
+        from engine.clusters.certs import WARN_DAYS, refresh
+        from engine.errors import RefusedError
+
+        cluster = self.store.clusters.find(self.cluster_name)
+        if cluster is None:
+            return
+        try:
+            certs = await refresh(self.store, self.settings(), cluster)
+        except RefusedError as e:
+            self.notify(str(e), severity="error", title="Certificates")
+            return
+        rows = []
+        for c in certs:
+            days = c.days_left
+            style = "red" if days < 0 else "yellow" if days < WARN_DAYS else ""
+            left = Text("expired" if days < 0 else str(days), style=style)
+            rows.append(
+                (
+                    f"{c.node}/{c.name}",
+                    (c.node, c.name, c.authority or "-", f"{c.expires:%Y-%m-%d %H:%M}", left),
+                )
+            )
+        put_rows(self.query_one("#cluster-certs", DataTable), rows)
 
     def _live(self) -> None:
         """Read the cluster in a thread once a second while this screen is shown."""

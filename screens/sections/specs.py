@@ -12,6 +12,7 @@ from engine.registries.records import COLUMNS as REGISTRY_COLUMNS
 from store.store import Store
 
 if TYPE_CHECKING:
+    from store.documents.cluster import Cluster
     from store.documents.node import Node
 
 Row = tuple[str | Text, ...]
@@ -49,11 +50,23 @@ def _phase(phase: str) -> Text:
     )
 
 
+def _certs_mark(cluster: Cluster) -> Text:
+    """The cluster's phase, marked when a certificate expires within 30 days (as last read)."""
+    from engine.clusters.certs import WARN_DAYS, days_left
+
+    text = _phase(cluster.status.phase.value)
+    left = days_left(cluster)
+    if left is not None and left < WARN_DAYS:
+        said = "certs expired" if left < 0 else f"certs {left}d"
+        text.append(f" {said}", style="red" if left < 0 else "yellow")
+    return text
+
+
 def _cluster_rows(store: Store) -> list[Row]:
     return [
         (
             c.name,
-            _phase(c.status.phase.value),
+            _certs_mark(c),
             c.status.kubernetes_version or c.spec.kubernetes_version,
             f"{len(c.spec.masters)}/{len(c.spec.workers)}",
             c.spec.region,

@@ -176,6 +176,9 @@ class ClusterStatus(Model):
     last_operation: str = ""
     kubeconfig: str = ""  # path on the jump host
     installed_at: datetime | None = None
+    # the earliest expiry of the control plane's leaf certificates, when last read, and when
+    certs_expire: datetime | None = None
+    certs_checked_at: datetime | None = None
 
 
 class Cluster(Document):

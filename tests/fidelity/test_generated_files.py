@@ -16,12 +16,21 @@ import yaml
 from engine.catalog import catalog
 from engine.catalog.online import Online
 from engine.catalog.recipes import release_set
+from engine.catalog.versions import upgrade_problems
+from engine.clusters.certs import plan_renew
 from engine.clusters.plan import kubeadm as kubeadm_plan
 from engine.clusters.plan.storage import plan_apply_storage
+from engine.clusters.plan.upgrade import plan_upgrade
 from engine.clusters.plan.workers import plan_add_workers
 from engine.clusters.service import ClusterService
 from engine.execution.plan import write_out
-from store.documents.cluster import CephStorage, NFSStorage, WorkerNode
+from store.documents.cluster import (
+    CephStorage,
+    Cluster,
+    ClusterPhase,
+    NFSStorage,
+    WorkerNode,
+)
 from store.secrets import Secret
 from store.settings import Settings
 from store.store import Store
@@ -81,14 +90,29 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, Pa
             storage.ceph.append(CephStorage(monitors=["10.20.0.60:6789"], key=Secret("k"),
                                             storage_class_name="ceph-extra"))  # fmt: skip
         storage.default_storage_class = "nfs-extra"
-        for label, day2 in (
+        day2s = [
             ("add-workers", plan_add_workers(checked, joined, store, online)),
             ("storage", plan_apply_storage(checked, storage, "add", store, online)),
-        ):
+            ("renew-certs", plan_renew(store, running(checked))),
+        ]
+        newer = [
+            r.version
+            for r in catalog.releases()
+            if not upgrade_problems(version, r.version, checked.spec.container_runtime.type)
+        ]
+        if newer:
+            day2s.append(("upgrade", plan_upgrade(checked, newer[-1], store, online)))
+        for label, day2 in day2s:
             write_out(day2, root / f"{name}-{label}")
             out.append((f"{name}-{label}", version, root / f"{name}-{label}"))
     store.close()
     return out
+
+
+def running(cluster: Cluster) -> Cluster:
+    done = cluster.model_copy(deep=True)
+    done.status.phase = ClusterPhase.RUNNING
+    return done
 
 
 def _check(path: Path, rel: str, version: str, calico: str) -> tuple[str, list[str]] | None:

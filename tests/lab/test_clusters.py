@@ -22,6 +22,7 @@ from kctui.lab.packages import calico_images, kubernetes_images
 from kctui.lab.state import Lab
 from store.store import Store
 from tests.cli import kctui
+from tests.lab.upgrade_checks import check_upgrade
 from tests.labkit import ETCDCTL, node_report, out, prepared, ssh
 from tests.registry import LabRegistry, lab_registry, push
 
@@ -471,6 +472,7 @@ def check_b(lab: Lab, data: Path, tmp_path: Path, reg: LabRegistry, images: list
     )
     check_three_member_restore(lab, data, h[:3])
     check_worker_rejoins_through_the_vip(lab, data, h[4])
+    check_upgrade(lab, data, "beta", reg)
     assert kctui(data, "cluster", "delete", "beta", "--yes").returncode == 0
 
 

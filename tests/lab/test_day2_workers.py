@@ -369,3 +369,71 @@ async def test_the_plugins_tab_makes_a_class_the_default_in_the_cluster(
             what="tab-b the default",
         )
     assert is_default(classes(lab, h[0])["tab-b"])
+
+
+async def test_the_certificates_tab_and_the_list_mark_what_expires_soon(
+    grow: tuple[Lab, Path],
+) -> None:
+    from textual.widgets import DataTable
+
+    from kctui.app import make_app
+    from screens.sections.list_section import ListSection
+    from store.settings import Settings
+    from store.store import Store
+    from tests.screens.test_cluster_backups import on_tab
+    from tests.screens.waits import until
+
+    lab, data = grow
+    labs.fault(lab, lab.hosts[0].name, "cert-expire", "10")
+    store = Store(data)
+    app = make_app(store, Settings())
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await on_tab(app, pilot, store, "certs", "grow")
+        table = screen.query_one("#cluster-certs", DataTable)
+        await until(pilot, lambda: table.row_count > 0, seconds=30, what="the certificates")
+        rows = {str(table.get_row_at(i)[1]): table.get_row_at(i) for i in range(table.row_count)}
+        left = rows["apiserver"][4]
+        assert str(left) in ("9", "10") and "yellow" in str(left.style)
+        assert str(rows["ca"][4]).isdigit() and not str(rows["ca"][4].style)
+        await pilot.press("escape")
+        await pilot.press("1")
+        section = app.screen.query_one("#clusters", ListSection)
+        section.reload()
+        await until(
+            pilot,
+            lambda: any(
+                "certs" in str(section.table.get_row_at(i)[1])
+                for i in range(section.table.row_count)
+            ),
+            what="the list's mark",
+        )
+
+
+def test_certificates_near_expiry_are_shown_and_renewed_for_a_year(
+    grow: tuple[Lab, Path],
+) -> None:
+    lab, data = grow
+    master = lab.hosts[0].name
+    labs.fault(lab, master, "cert-expire", "10")
+    certs = json.loads(kctui(data, "cluster", "certs", "grow", "--json").stdout)
+    by_name = {c["name"]: c for c in certs}
+    assert by_name["apiserver"]["daysLeft"] in (9, 10) and by_name["apiserver"]["authority"] == "ca"
+    assert by_name["etcd-server"]["authority"] == "etcd-ca"
+    assert by_name["ca"]["daysLeft"] > 3000
+    table = kctui(data, "cluster", "certs", "grow").stdout
+    assert "(renew soon)" in table
+    refused = kctui(data, "cluster", "certs", "renew", "grow")
+    assert refused.returncode == 1 and "pass --yes" in refused.stderr
+
+    renewed = kctui(data, "cluster", "certs", "renew", "grow", "--yes", "--wait")
+    assert renewed.returncode == 0, renewed.stdout + renewed.stderr
+    certs = json.loads(kctui(data, "cluster", "certs", "grow", "--json").stdout)
+    leaves = [c for c in certs if c["authority"]]
+    assert leaves and all(c["daysLeft"] >= 360 for c in leaves), leaves
+    end = out(lab, master, "openssl x509 -enddate -noout -in /etc/kubernetes/pki/apiserver.crt")
+    from datetime import UTC, datetime
+
+    expires = datetime.strptime(end.strip().split("=", 1)[1], "%b %d %H:%M:%S %Y %Z")
+    assert (expires.replace(tzinfo=UTC) - datetime.now(UTC)).days >= 360
+    assert shown(data, "grow")["status"]["phase"] == "Running"
+    assert kctui(data, "cluster", "kubectl", "grow", "--", "get", "nodes").returncode == 0

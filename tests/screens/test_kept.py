@@ -33,22 +33,32 @@ async def test_registries(tmp_path: Path) -> None:
     app = make_app(store, Settings())
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("4", "a")
-        await pilot.pause()
-        assert isinstance(app.screen, RegistryForm)
+        await until(pilot, lambda: isinstance(app.screen, RegistryForm), what="the form")
         await pilot.press(*"harbor", "tab", *"https://bad", "ctrl+s")
-        assert "give HOST or HOST:PORT" in str(
-            app.screen.query_one("#registry-error", Static).render()
+        await until(
+            pilot,
+            lambda: (
+                "give HOST or HOST:PORT"
+                in str(app.screen.query_one("#registry-error", Static).render())
+            ),
+            what="the host's error",
         )
         app.screen.query_one("#registry-host", Input).value = "127.0.0.1:5000"
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, MainScreen) and rows(app) == ["harbor"]
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, MainScreen) and rows(app) == ["harbor"],
+            what="the registry listed",
+        )
         app.screen.current().table.focus()
         await pilot.press("x")
-        assert isinstance(app.screen, ConfirmScreen)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         await pilot.press("y")
-        await pilot.pause()
-        assert store.registries.list() == [] and rows(app) == []
+        await until(
+            pilot,
+            lambda: store.registries.list() == [] and rows(app) == [],
+            what="the registry deleted",
+        )
 
 
 async def test_resources_push_with_progress_and_delete(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -16,15 +17,6 @@ import pki
 import yaml
 
 PKI = pki.PKI
-LEAF_CERTS = (
-    "apiserver",
-    "apiserver-kubelet-client",
-    "front-proxy-client",
-    "etcd/server",
-    "etcd/peer",
-    "etcd/healthcheck-client",
-    "apiserver-etcd-client",
-)
 
 
 def _client() -> kube.Client:
@@ -64,11 +56,7 @@ def token(args: list[str]) -> int:
 
 def certs(args: list[str]) -> int:
     if args[:1] == ["check-expiration"]:
-        print("CERTIFICATE                EXPIRES")
-        for name in (*LEAF_CERTS, "ca", "etcd/ca", "front-proxy-ca"):
-            path = f"{PKI}/{name}.crt"
-            if os.path.exists(path):
-                print(f"{name:<26} {pki.not_after(path)}")
+        _check_expiration()
         return 0
     if args[:1] == ["renew"] and len(args) >= 2:
         target = args[1]
@@ -92,6 +80,9 @@ def certs(args: list[str]) -> int:
             service_ip,
             endpoint,
         )
+        with open(kube.ADMIN_CONF) as f:  # the admin kubeconfig's client certificate too
+            server = yaml.safe_load(f)["clusters"][0]["cluster"]["server"]
+        c.admin_kubeconfig(server)
         print(
             "Done renewing certificates. You must restart the kube-apiserver, "
             "kube-controller-manager, "
@@ -100,6 +91,85 @@ def certs(args: list[str]) -> int:
         return 0
     print("usage: kubeadm certs check-expiration | renew all", file=sys.stderr)
     return 1
+
+
+# kubeadm's names for the certificates check-expiration lists, and their authorities
+# (cmd/kubeadm/app/cmd/certs.go, newCmdCertsExpiration)
+EXPIRATION_ROWS = (
+    ("admin.conf", "admin.conf", "ca"),
+    ("apiserver", "apiserver.crt", "ca"),
+    ("apiserver-etcd-client", "apiserver-etcd-client.crt", "etcd-ca"),
+    ("apiserver-kubelet-client", "apiserver-kubelet-client.crt", "ca"),
+    ("etcd-healthcheck-client", "etcd/healthcheck-client.crt", "etcd-ca"),
+    ("etcd-peer", "etcd/peer.crt", "etcd-ca"),
+    ("etcd-server", "etcd/server.crt", "etcd-ca"),
+    ("front-proxy-client", "front-proxy-client.crt", "front-proxy-ca"),
+)
+AUTHORITY_ROWS = (
+    ("ca", "ca.crt"),
+    ("etcd-ca", "etcd/ca.crt"),
+    ("front-proxy-ca", "front-proxy-ca.crt"),
+)
+
+
+def _not_after(name: str) -> float | None:
+    """When the certificate expires, as a timestamp (from its file, or admin.conf's data)."""
+    import base64
+    import calendar
+    import subprocess
+
+    if name.endswith(".conf"):
+        path = f"/etc/kubernetes/{name}"
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            pem = base64.b64decode(yaml.safe_load(f)["users"][0]["user"]["client-certificate-data"])
+    else:
+        path = f"{PKI}/{name}"
+        if not os.path.exists(path):
+            return None
+        with open(path, "rb") as f:
+            pem = f.read()
+    out = subprocess.run(
+        ["openssl", "x509", "-noout", "-enddate"], input=pem, capture_output=True, check=True
+    ).stdout.decode()
+    when = time.strptime(out.strip().split("=", 1)[1], "%b %d %H:%M:%S %Y %Z")
+    return float(calendar.timegm(when))
+
+
+def _residual(seconds: float) -> str:
+    """k8s.io/apimachinery/pkg/util/duration.ShortHumanDuration."""
+    if seconds < -1:
+        return "<invalid>"
+    if seconds < 0:
+        return "0s"
+    for unit, size in (("s", 60), ("m", 60), ("h", 24)):
+        if seconds < size:
+            return f"{int(seconds)}{unit}"
+        seconds /= size
+    return f"{int(seconds)}d" if seconds < 365 else f"{int(seconds / 365)}y"
+
+
+def _check_expiration() -> None:
+    """kubeadm certs check-expiration's two tables, as it prints them."""
+    now = time.time()
+
+    def when(ts: float) -> str:
+        return time.strftime("%b %d, %Y %H:%M UTC", time.gmtime(ts))
+
+    print(
+        "CERTIFICATE                EXPIRES                  RESIDUAL TIME   "
+        "CERTIFICATE AUTHORITY   EXTERNALLY MANAGED"
+    )
+    for name, path, ca in EXPIRATION_ROWS:
+        ts = _not_after(path)
+        if ts is not None:
+            print(f"{name:<26} {when(ts):<24} {_residual(ts - now):<15} {ca:<23} no")
+    print("\nCERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED")
+    for name, path in AUTHORITY_ROWS:
+        ts = _not_after(path)
+        if ts is not None:
+            print(f"{name:<23} {when(ts):<24} {_residual(ts - now):<15} no")
 
 
 def _apiserver_flag(flag: str, default: str = "") -> str:
@@ -181,8 +251,17 @@ def upgrade(args: list[str]) -> int:
         print(f'[upgrade/successful] SUCCESS! Your cluster was upgraded to "{target}". Enjoy!')
         return 0
     if args[:1] == ["node"]:
+        conf = kube.ADMIN_CONF if os.path.exists(kube.ADMIN_CONF) else kube.KUBELET_CONF
+        if not os.path.exists(conf):
+            raise kc.ConfigError(f"{conf} is missing: this node has not joined a cluster")
+        cluster = _cluster_config(kube.Client(conf))
+        if kc.minor(kube.K8S_VERSION) > kc.minor(cluster["kubernetesVersion"]):
+            raise kc.ConfigError(
+                f"this kubeadm is {kube.K8S_VERSION} but the control plane is at "
+                f"{cluster['kubernetesVersion']}: upgrade the control plane first "
+                "(kubeadm upgrade apply on a control-plane node)"
+            )
         if os.path.exists(kube.ADMIN_CONF):
-            cluster = _cluster_config(_client())
             _set_manifest_versions(cluster["kubernetesVersion"], cluster)
         print("[upgrade] The configuration for this node was successfully updated!")
         return 0

@@ -45,6 +45,10 @@ def main(args: list[str]) -> int:
             )
     except (OSError, AttributeError, yaml.YAMLError):
         static_path = "/etc/kubernetes/manifests"
+    newer = _newer_than_api_server(kubeconfig)
+    if newer:
+        print(f'E run.go:74] "command failed" err="{newer}"', file=sys.stderr)
+        return 1
     os.makedirs(PODS, exist_ok=True)
     os.makedirs(LOGS, exist_ok=True)
     stop: list[int] = []
@@ -62,6 +66,29 @@ def main(args: list[str]) -> int:
         time.sleep(0.3)
     print(f"kubelet {os.getpid()} stopped", file=sys.stderr)
     return 0  # static pods keep running, as with a real kubelet
+
+
+def _newer_than_api_server(kubeconfig: str) -> str:
+    """Why this kubelet may not run against the cluster: the version skew policy allows a
+    kubelet no newer than kube-apiserver. "" when it may (or the cluster cannot be asked)."""
+    if not os.path.exists(kubeconfig):
+        return ""
+    try:
+        status, cm = kube.Client(kubeconfig).get("/registry/configmaps/kube-system/kubeadm-config")
+        server = yaml.safe_load(cm["data"]["ClusterConfiguration"])["kubernetesVersion"]
+    except (OSError, ValueError, KeyError, TypeError, SystemExit, yaml.YAMLError):
+        return ""
+    if status != 200 or _minor(kube.K8S_VERSION) <= _minor(server):
+        return ""
+    return (
+        f"kubelet {kube.K8S_VERSION} is newer than kube-apiserver {server}: the version skew "
+        "policy allows a kubelet no newer than the API server; upgrade the control plane first"
+    )
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.lstrip("v").split(".")[:2]
+    return int(major), int(minor)
 
 
 def _flag(args: list[str], name: str, default: str) -> str:

@@ -17,6 +17,7 @@ from engine.clusters.plan.prepare import (
     runtime_steps,
 )
 from store.documents.cluster import Cluster
+from store.documents.node import Node
 from store.documents.operation import FileSpec, Operation, Step
 from store.store import Store
 
@@ -55,33 +56,34 @@ def finish_steps(c: CreateContext) -> list[Step]:
             script=HEALTH,
         )
     )
-    add(
+    steps += kubeconfig_steps(c.store, c.cluster.name, m.first)
+    return steps
+
+
+def kubeconfig_steps(store: Store, cluster: str, first: Node) -> list[Step]:
+    """The admin kubeconfig fetched from the first control-plane node and kept on the jump
+    host, pointing at that node."""
+    return [
         Step(
             name="fetch-kubeconfig",
             title="admin kubeconfig",
             action="download",
-            nodes=[m.first.name],
+            nodes=[first.name],
             files=[
                 FileSpec(
                     source="/etc/kubernetes/admin.conf",
-                    dest=str(kubeconfig_download(c.store, c.cluster.name)),
+                    dest=str(kubeconfig_download(store, cluster)),
                 )
             ],
-        )
-    )
-    add(
+        ),
         Step(
             name="save-kubeconfig",
             title="save the kubeconfig on the jump host",
             action="local",
             call="save-kubeconfig",
-            args={
-                "cluster": c.cluster.name,
-                "server": f"https://{address(m.first)}:{kubeadm.API_PORT}",
-            },
-        )
-    )
-    return steps
+            args={"cluster": cluster, "server": f"https://{address(first)}:{kubeadm.API_PORT}"},
+        ),
+    ]
 
 
 # Controllers make pods a few seconds after their workloads; an image that cannot be pulled
