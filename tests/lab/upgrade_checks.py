@@ -28,7 +28,7 @@ def shown(data: Path, name: str) -> dict:  # type: ignore[type-arg]
 def check_refusals(lab: Lab, data: Path, name: str) -> None:
     before = kctui(data, "operation", "list", "--json").stdout
     for target, said in (
-        ("v1.31.2", "skips a minor version"),
+        ("v1.30.6", "skips a minor version"),
         ("v1.27.16", "is older than the cluster's"),
         (FROM, "is the cluster's version"),
         ("latest", "not a version like"),
