@@ -437,3 +437,52 @@ def test_certificates_near_expiry_are_shown_and_renewed_for_a_year(
     assert (expires.replace(tzinfo=UTC) - datetime.now(UTC)).days >= 360
     assert shown(data, "grow")["status"]["phase"] == "Running"
     assert kctui(data, "cluster", "kubectl", "grow", "--", "get", "nodes").returncode == 0
+
+
+async def test_workers_added_and_removed_from_the_nodes_tab(grow: tuple[Lab, Path]) -> None:
+    from textual.widgets import DataTable, SelectionList
+
+    from kctui.app import make_app
+    from screens.clusters.workers import AddWorkersScreen
+    from screens.dialogs import ChoiceScreen, ConfirmScreen
+    from screens.oplog.screen import OperationLogScreen
+    from store.settings import Settings
+    from store.store import Store
+    from tests.screens.test_cluster_backups import on_tab
+    from tests.screens.waits import until
+
+    lab, data = grow
+    free = lab.hosts[2].name  # removed by force earlier, cleaned since
+    store = Store(data)
+
+    def workers() -> list[str]:
+        return [w.node for w in store.clusters.get("grow").spec.workers]
+
+    app = make_app(store, Settings())
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await on_tab(app, pilot, store, "nodes", "grow")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, AddWorkersScreen), what="the form")
+        picks = app.screen.query_one(SelectionList)
+        names = [str(picks.get_option_at_index(i).value) for i in range(picks.option_count)]
+        assert names == [free]
+        await pilot.press("space", "tab", *"tier=web", "ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, OperationLogScreen), what="the log")
+        await until(pilot, lambda: free in workers(), seconds=90, what="the worker joined")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, what="the cluster screen")
+        table = screen.query_one("#cluster-nodes", DataTable)
+        await until(pilot, lambda: table.row_count == len(lab.hosts), what="the new row")
+        keys = [
+            str(table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(table.row_count)
+        ]
+        table.move_cursor(row=keys.index(free))
+        table.focus()
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="force or not")
+        await pilot.press("n")  # stop if the drain cannot finish (it can)
+        await until(pilot, lambda: isinstance(app.screen, OperationLogScreen), what="the log")
+        await until(pilot, lambda: free not in workers(), seconds=90, what="the worker removed")
+    assert json.loads(kctui(data, "node", "show", free, "--json").stdout)["cluster"] == ""

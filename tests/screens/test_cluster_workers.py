@@ -121,3 +121,40 @@ async def test_the_plugins_tab_refuses_a_class_name_in_use_and_saves_a_template(
         template = store.templates.get("keep-nfs")
         assert template.type == "storage" and template.storage is not None
         assert [n.storage_class_name for n in template.storage.nfs] == ["nfs-sc"]
+
+
+async def test_removing_a_plugin_asks_then_says_why_it_cannot_ask_the_cluster(
+    tmp_path: Path,
+) -> None:
+    store = seeded(tmp_path)
+    store.clusters.update(
+        "c1",
+        lambda c: setattr(
+            c.spec.storage,
+            "nfs",
+            [
+                {
+                    "server_addr": "10.0.0.9",
+                    "shared_path": "/exports",
+                    "storage_class_name": "nfs-sc",
+                }
+            ],
+        ),
+    )
+    # the control-plane node is at an address nothing answers on: the claims cannot be read
+    store.nodes.update("n1", lambda n: setattr(n, "address", "127.0.0.1"))
+    store.nodes.update("n1", lambda n: setattr(n, "port", 9))
+    app = make_app(store, Settings())
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await on_tab(app, pilot, store, "plugins")
+        await until(pilot, lambda: screen.query_one("#cluster-plugins", DataTable).row_count == 1)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await pilot.press("y")
+        await until(
+            pilot,
+            lambda: any("reachable" in str(n.message) for n in app._notifications),
+            seconds=30,
+            what="the refusal",
+        )
+        assert store.operations.list() == []
