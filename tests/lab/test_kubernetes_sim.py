@@ -236,7 +236,8 @@ def test_upgrade_certs_images_and_cordon(fresh_lab: Lab, lab_packages: dict[str,
     assert down.returncode == 1 and b"lower than the cluster version" in down.stderr
 
     expiry = out(lab, h.name, "kubeadm certs check-expiration")
-    assert "apiserver " in expiry and "etcd/server" in expiry
+    assert expiry.startswith("CERTIFICATE                EXPIRES                  RESIDUAL TIME")
+    assert "\napiserver " in expiry and "\netcd-server " in expiry and "etcd-ca" in expiry
     serial = "openssl x509 -noout -serial -in /etc/kubernetes/pki/apiserver.crt"
     before = out(lab, h.name, serial)
     ssh(lab, h.name, "kubeadm certs renew all")

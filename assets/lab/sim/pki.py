@@ -20,9 +20,12 @@ def _openssl(*args: str, input: bytes | None = None) -> bytes:
 
 
 def _write_key(path: str) -> None:
+    """A new key at `path`, whole or not at all (a killed init leaves no half key)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path)
-    os.chmod(path, 0o600)
+    partial = f"{path}.partial"
+    _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", partial)
+    os.chmod(partial, 0o600)
+    os.replace(partial, path)
 
 
 def make_ca(base: str, cn: str) -> None:
@@ -175,10 +178,14 @@ def control_plane_certs(
     issue(f"{PKI}/etcd/peer", eca, node, sans=etcd_sans, server=True)
     issue(f"{PKI}/etcd/healthcheck-client", eca, "kube-etcd-healthcheck-client")
     issue(f"{PKI}/apiserver-etcd-client", eca, "kube-apiserver-etcd-client")
+    # each file on its own: an init killed between the two leaves a key without its public half
     if not os.path.exists(f"{PKI}/sa.key"):
         _write_key(f"{PKI}/sa.key")
-        with open(f"{PKI}/sa.pub", "wb") as f:
-            f.write(_openssl("pkey", "-in", f"{PKI}/sa.key", "-pubout"))
+    if not os.path.exists(f"{PKI}/sa.pub"):
+        public = _openssl("pkey", "-in", f"{PKI}/sa.key", "-pubout")
+        with open(f"{PKI}/sa.pub.tmp", "wb") as f:
+            f.write(public)
+        os.replace(f"{PKI}/sa.pub.tmp", f"{PKI}/sa.pub")
 
 
 SHARED_CERTS = (
