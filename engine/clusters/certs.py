@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from engine.clusters.expiry import WARN_DAYS, days_left, stale
 from engine.clusters.plan.create import kubeconfig_steps
 from engine.errors import RefusedError
 from engine.ssh.connection import SSHError
@@ -20,7 +21,6 @@ from store.documents.operation import Operation, Step
 from store.settings import Settings
 from store.store import Store
 
-WARN_DAYS = 30
 COLUMNS_RE = re.compile(r"\s{2,}")
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
 
@@ -91,19 +91,6 @@ async def refresh(store: Store, settings: Settings, cluster: Cluster) -> list[Ce
     if store.clusters.exists(cluster.name):
         store.clusters.update(cluster.name, note)
     return certs
-
-
-def days_left(cluster: Cluster) -> int | None:
-    """Days until the earliest leaf certificate expires, as last read; None if never read."""
-    if cluster.status.certs_expire is None:
-        return None
-    return (cluster.status.certs_expire - datetime.now(UTC)).days
-
-
-def stale(cluster: Cluster, hours: float = 24) -> bool:
-    """Whether the certificates are due for a look (daily)."""
-    checked = cluster.status.certs_checked_at
-    return checked is None or (datetime.now(UTC) - checked).total_seconds() > hours * 3600
 
 
 async def check_due(store: Store, settings: Settings) -> list[tuple[str, int]]:

@@ -30,7 +30,8 @@ def run_certs(ctx: Context, args: argparse.Namespace) -> int:
         return _renew(ctx, words[1], args)
     if len(words) != 1:
         raise CliError("give CLUSTER, or renew CLUSTER")
-    from engine.clusters.certs import WARN_DAYS, refresh
+    from engine.clusters.certs import refresh
+    from engine.clusters.expiry import WARN_DAYS
 
     cluster = ctx.store.clusters.get(words[0])
     certs = asyncio.run(refresh(ctx.store, ctx.settings, cluster))

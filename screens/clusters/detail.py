@@ -220,7 +220,8 @@ class ClusterDetailScreen(
         the warning colour, expired in the error colour."""
         from rich.text import Text
 
-        from engine.clusters.certs import WARN_DAYS, refresh
+        from engine.clusters.certs import refresh
+        from engine.clusters.expiry import WARN_DAYS
         from engine.errors import RefusedError
 
         cluster = self.store.clusters.find(self.cluster_name)

@@ -52,7 +52,7 @@ def _phase(phase: str) -> Text:
 
 def _certs_mark(cluster: Cluster) -> Text:
     """The cluster's phase, marked when a certificate expires within 30 days (as last read)."""
-    from engine.clusters.certs import WARN_DAYS, days_left
+    from engine.clusters.expiry import WARN_DAYS, days_left
 
     text = _phase(cluster.status.phase.value)
     left = days_left(cluster)
