@@ -307,9 +307,20 @@ def kubernetes_steps(c: CreateContext) -> list[Step]:
         )
     )
     if spec.offline and registry is None:
-        imports = "".join(
-            f"if [ -f {unpacked[p]}/images/images.tar ]; then ctr -n k8s.io images import {unpacked[p]}/images/images.tar; fi\n"
-            for p in everywhere
+        add(
+            Step(
+                name="images",
+                title="import images",
+                nodes=names(m.all),
+                script=import_images([unpacked[p] for p in everywhere]),
+            )
         )
-        add(Step(name="images", title="import images", nodes=names(m.all), script=imports))
     return steps
+
+
+def import_images(unpacked: list[str]) -> str:
+    """Offline without a registry: the image archive of each unpacked package, imported."""
+    return "".join(
+        f"if [ -f {d}/images/images.tar ]; then ctr -n k8s.io images import {d}/images/images.tar; fi\n"
+        for d in unpacked
+    )

@@ -10,7 +10,7 @@ import shlex
 from engine.catalog.online import Online
 from engine.clusters.plan.addon_steps import storage_steps
 from engine.clusters.plan.context import build_context, names
-from engine.clusters.plan.prepare import package_steps
+from engine.clusters.plan.prepare import import_images, package_steps
 from store.documents.cluster import Cluster, StorageSpec
 from store.documents.operation import Operation, Step
 from store.store import Store
@@ -46,11 +46,7 @@ def plan_apply_storage(
                     name="images",
                     title="import the plugin's images",
                     nodes=names(c.m.all),
-                    script="".join(
-                        f"if [ -f {c.unpacked[p]}/images/images.tar ]; then "
-                        f"ctr -n k8s.io images import {c.unpacked[p]}/images/images.tar; fi\n"
-                        for p in new
-                    ),
+                    script=import_images([c.unpacked[p] for p in new]),
                 )
             )
     steps += storage_steps(c)

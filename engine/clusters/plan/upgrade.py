@@ -11,7 +11,7 @@ import shlex
 
 from engine.catalog.online import Online
 from engine.clusters.plan.context import build_context, names
-from engine.clusters.plan.prepare import package_steps
+from engine.clusters.plan.prepare import import_images, package_steps
 from store.documents.cluster import Cluster
 from store.documents.operation import Operation, Step
 from store.store import Store
@@ -69,10 +69,7 @@ def plan_upgrade(
                 name="images",
                 title=f"import the images of {target}",
                 nodes=names(c.m.all),
-                script=(
-                    f"if [ -f {new}/images/images.tar ]; then "
-                    f"ctr -n k8s.io images import {new}/images/images.tar; fi\n"
-                ),
+                script=import_images([new]),
             )
         )
     steps.append(
