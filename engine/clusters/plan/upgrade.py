@@ -12,6 +12,7 @@ import shlex
 from engine.catalog.online import Online
 from engine.clusters.plan.context import build_context, names
 from engine.clusters.plan.prepare import import_images, package_steps
+from engine.clusters.plan.workers import drain_command
 from store.documents.cluster import Cluster
 from store.documents.operation import Operation, Step
 from store.store import Store
@@ -21,11 +22,7 @@ ROLLBACK = "/opt/kctui/rollback"
 
 
 def _drain(node: str, timeout: str) -> str:
-    q = shlex.quote
-    return (
-        f"kubectl drain {q(node)} --ignore-daemonsets --delete-emptydir-data "
-        f"--timeout={q(timeout)}\n"
-    )
+    return drain_command(shlex.quote(node), timeout) + "\n"
 
 
 def _kubelet(new: str) -> str:
@@ -118,9 +115,7 @@ def plan_upgrade(
                 concurrency="one",
                 timeout=1800,
                 script=(
-                    "set -e\n"
-                    'kubectl drain "$KCTUI_NODE" --ignore-daemonsets --delete-emptydir-data '
-                    f"--timeout={shlex.quote(drain_timeout)}\n"
+                    "set -e\n" + drain_command('"$KCTUI_NODE"', drain_timeout) + "\n"
                     f"install -m 0755 {new}/bin/kubeadm {BIN}/\n"
                     "kubeadm upgrade node\n" + _kubelet(new) + 'kubectl uncordon "$KCTUI_NODE"\n'
                     'kubectl wait --for=condition=Ready "node/$KCTUI_NODE" --timeout=300s\n'

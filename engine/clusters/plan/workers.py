@@ -25,6 +25,15 @@ from store.store import Store
 PREPARE = (node_steps, kernel_steps, package_steps, runtime_steps, kubernetes_steps)
 
 
+def drain_command(node: str, timeout: str) -> str:
+    """kubectl drain for `node` (a shell word: quoted, or a variable in quotes), DaemonSets
+    left alone and emptyDir data deleted, within `timeout`."""
+    return (
+        f"kubectl drain {node} --ignore-daemonsets --delete-emptydir-data "
+        f"--timeout={shlex.quote(timeout)}"
+    )
+
+
 def _only_on(step: Step, targets: set[str]) -> Step | None:
     """The step on the targets alone; None when it runs on none of them. Local steps stay."""
     if step.action == "local":
@@ -85,10 +94,7 @@ def plan_remove_workers(
     q = shlex.quote
     drains = "set -e\n"
     for name in names:
-        drain = (
-            f"kubectl drain {q(name)} --ignore-daemonsets --delete-emptydir-data "
-            f"--timeout={q(drain_timeout)}"
-        )
+        drain = drain_command(q(name), drain_timeout)
         stop = (
             f'echo "the drain of {name} did not finish: it keeps its pods; move them or give '
             f'--force to remove it anyway" >&2; exit 1'
