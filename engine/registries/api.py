@@ -41,6 +41,15 @@ def path_of(ref: str) -> tuple[str, str]:
     return repo, tag
 
 
+def basic_credentials(registry: Registry) -> str:
+    """USER:PASSWORD in base64, as basic auth and docker's auth files carry it; "" without a
+    user."""
+    if not registry.username:
+        return ""
+    password = registry.password.reveal() if registry.password else ""
+    return base64.b64encode(f"{registry.username}:{password}".encode()).decode()
+
+
 class RegistryClient:
     def __init__(self, registry: Registry, timeout: float = TIMEOUT) -> None:
         self.registry = registry
@@ -57,11 +66,8 @@ class RegistryClient:
             self._tls = None
 
     def _basic(self) -> str:
-        reg = self.registry
-        if not reg.username:
-            return ""
-        password = reg.password.reveal() if reg.password else ""
-        return "Basic " + base64.b64encode(f"{reg.username}:{password}".encode()).decode()
+        credentials = basic_credentials(self.registry)
+        return f"Basic {credentials}" if credentials else ""
 
     def _open(self, method: str, url: str, headers: dict[str, str]) -> Any:
         request = urllib.request.Request(url, method=method, headers=headers)

@@ -4,7 +4,6 @@ the registry API and compared with what skopeo pushed."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
@@ -14,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.registries.api import RegistryAPIError, RegistryClient, path_of
+from engine.registries.api import RegistryAPIError, RegistryClient, basic_credentials, path_of
 from store.documents.registry import Registry
 from store.documents.resource import ResourcePackage
 from store.store import Store
@@ -50,9 +49,8 @@ def _skopeo_options(registry: Registry, tmp: Path) -> list[str]:
         certs.mkdir()
         (certs / "ca.crt").write_text(registry.ca_pem)
         options += ["--dest-cert-dir", str(certs)]
-    if registry.username:
-        password = registry.password.reveal() if registry.password else ""
-        auth = base64.b64encode(f"{registry.username}:{password}".encode()).decode()
+    auth = basic_credentials(registry)
+    if auth:
         authfile = tmp / "auth.json"
         fd = os.open(authfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:

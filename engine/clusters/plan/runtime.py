@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import tomlkit
 
+from engine.registries.api import basic_credentials
 from store.documents.cluster import ClusterSpec
 from store.documents.registry import Registry
 
@@ -104,7 +104,4 @@ def auth_script(certs_dir: str) -> str:
 
 def registry_auth(registry: Registry | None) -> str:
     """The value of the Authorization header for the registry ("" without credentials)."""
-    if registry is None or not registry.username:
-        return ""
-    password = registry.password.reveal() if registry.password else ""
-    return base64.b64encode(f"{registry.username}:{password}".encode()).decode()
+    return "" if registry is None else basic_credentials(registry)
